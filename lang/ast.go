@@ -1,0 +1,335 @@
+package lang
+
+import "github.com/gtrace/gtrace/lang/printf"
+
+// The abstract syntax tree. Top-level items and statements are participle
+// grammar nodes (their struct tags are the grammar); expressions are built
+// by the precedence-climbing parser in expr.go. Every node embeds a Span.
+
+// Node is any syntax tree node.
+type Node interface {
+	Loc() Span
+}
+
+// Program is a whole script.
+type Program struct {
+	Span
+	Items []Item `parser:"@@*"`
+
+	// Filled in by Check.
+	Probes   []*Probe
+	Maps     map[string]*MapInfo
+	Config   *Config
+	Warnings []*Error
+}
+
+// Item is a top-level item: a probe, a config block, a preprocessor line...
+type Item interface {
+	Node
+	item()
+}
+
+// Preproc is a C preprocessor line such as #include or #define.
+type Preproc struct {
+	Span
+	Text string `parser:"@Preproc"`
+}
+
+// ConfigBlock is `config = { name = value; ... }`.
+type ConfigBlock struct {
+	Span
+	Entries []*ConfigEntry `parser:"'config' '=' '{' ';'* (@@ ';'*)* '}' ';'*"`
+}
+
+// ConfigEntry is one `name = value` of a config block.
+type ConfigEntry struct {
+	Span
+	Name  string `parser:"@Ident '='"`
+	Value string `parser:"@(Int | String | Ident)"`
+}
+
+// Probe is an action block: attach points, an optional predicate and a body.
+type Probe struct {
+	Span
+	Attach []*AttachPoint `parser:"@@ (',' @@)* ','?"`
+	Pred   Expr           `parser:"(PredStart @@ PredEnd)?"`
+	Body   *Block         `parser:"@@"`
+
+	// Filled in by Check: the parsed attach points, wildcards expanded.
+	Points []*ProbePoint
+	// Index of the probe among the program's probes.
+	Index int
+	// Variants are the compiled forms of the body, one program each.
+	Variants []*Variant
+}
+
+// AttachPoint is one raw attach point as written, e.g. tracepoint:sched:*.
+type AttachPoint struct {
+	Span
+	Raw string `parser:"@Attach"`
+}
+
+func (*Preproc) item()     {}
+func (*ConfigBlock) item() {}
+func (*Probe) item()       {}
+
+// Block is a braced list of statements.
+type Block struct {
+	Span
+	Stmts []Stmt `parser:"'{' ';'* @@* '}'"`
+}
+
+// Stmt is a statement.
+type Stmt interface {
+	Node
+	stmt()
+}
+
+// ExprStmt is an expression or an assignment, as a statement. Op is empty
+// for a plain expression statement, "=" or a compound operator otherwise.
+type ExprStmt struct {
+	Span
+	X     Expr   `parser:"@@"`
+	Op    string `parser:"(@('=' | '+=' | '-=' | '*=' | '/=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>=')"`
+	Value Expr   `parser:" @@)?"`
+	Semi  bool   `parser:"(@';' ';'*)?"`
+}
+
+// LetStmt declares a scratch variable: let $x [: type] [= value].
+type LetStmt struct {
+	Span
+	Var   string    `parser:"'let' @Var"`
+	Type  *TypeSpec `parser:"(':' @@)?"`
+	Value Expr      `parser:"('=' @@)?"`
+	Semi  bool      `parser:"(@';' ';'*)?"`
+	// Decl is the declared variable, set by Check.
+	Decl *VarDecl
+}
+
+// IfStmt is if/else if/else.
+type IfStmt struct {
+	Span
+	Cond Expr        `parser:"'if' @@"`
+	Then *Block      `parser:"@@"`
+	Else *ElseClause `parser:"('else' @@)? ';'*"`
+}
+
+// ElseClause is the else branch: another if, or a block.
+type ElseClause struct {
+	Span
+	If    *IfStmt `parser:"  @@"`
+	Block *Block  `parser:"| @@"`
+}
+
+// WhileStmt is a while loop.
+type WhileStmt struct {
+	Span
+	Cond Expr   `parser:"'while' @@"`
+	Body *Block `parser:"@@ ';'*"`
+}
+
+// UnrollStmt repeats its body Count times at compile time.
+type UnrollStmt struct {
+	Span
+	Count Expr   `parser:"'unroll' '(' @@ ')'"`
+	Body  *Block `parser:"@@ ';'*"`
+}
+
+// ForStmt iterates over a map's entries (End is nil and First is the map)
+// or over the integer range First..End.
+type ForStmt struct {
+	Span
+	Var   string `parser:"'for' '(' @Var ':'"`
+	First Expr   `parser:"@@"`
+	End   Expr   `parser:"('..' @@)? ')'"`
+	Body  *Block `parser:"@@ ';'*"`
+	// Decl is the loop variable, set by Check.
+	Decl *VarDecl
+}
+
+// JumpStmt is return, break or continue.
+type JumpStmt struct {
+	Span
+	Kind string `parser:"@('return' | 'break' | 'continue')"`
+	Semi bool   `parser:"(@';' ';'*)?"`
+}
+
+// BlockStmt is a nested block.
+type BlockStmt struct {
+	Span
+	Block *Block `parser:"@@ ';'*"`
+}
+
+func (*ExprStmt) stmt()   {}
+func (*LetStmt) stmt()    {}
+func (*IfStmt) stmt()     {}
+func (*WhileStmt) stmt()  {}
+func (*UnrollStmt) stmt() {}
+func (*ForStmt) stmt()    {}
+func (*JumpStmt) stmt()   {}
+func (*BlockStmt) stmt()  {}
+
+// TypeSpec is a type as written in a cast or declaration, e.g. uint8,
+// struct task_struct *, int8[4].
+type TypeSpec struct {
+	Span
+	Name string // "uint8", "struct task_struct", ...
+	// Suffixes applied left to right: -1 for a pointer, N >= 0 for [N].
+	Suffix []int
+}
+
+// Expr is an expression.
+type Expr interface {
+	Node
+	// Type is the expression's static type, set by Check.
+	Type() *Type
+	setType(*Type)
+}
+
+type typed struct{ ty *Type }
+
+func (t *typed) Type() *Type      { return t.ty }
+func (t *typed) setType(ty *Type) { t.ty = ty }
+
+// IntLit is an integer literal.
+type IntLit struct {
+	Span
+	typed
+	Value uint64
+	Text  string
+}
+
+// StrLit is a string literal, escapes already decoded.
+type StrLit struct {
+	Span
+	typed
+	Value string
+}
+
+// BoolLit is true or false.
+type BoolLit struct {
+	Span
+	typed
+	Value bool
+}
+
+// Ident is a bare identifier: a builtin such as pid or comm, an enum
+// constant, or a macro used without arguments.
+type Ident struct {
+	Span
+	typed
+	Name string
+	// Probe is the point the builtin `parser:"probe"` names (set when constant).
+	Probe *ProbePoint
+}
+
+// Var is a scratch variable $name.
+type Var struct {
+	Span
+	typed
+	Name string
+	// Decl is the variable this name refers to, set by Check.
+	Decl *VarDecl
+}
+
+// Positional is a positional parameter $N, or $# when Count is set.
+// Check resolves it to a constant: Int, or Str when used as a string.
+type Positional struct {
+	Span
+	typed
+	N     int
+	Count bool
+	Int   int64
+	Str   string
+}
+
+// MapExpr is a map, with keys when indexed: @name or @name[k1, k2].
+type MapExpr struct {
+	Span
+	typed
+	Name    string
+	Keys    []Expr
+	Indexed bool // written with [...]
+}
+
+// Call is a function call f(args).
+type Call struct {
+	Span
+	typed
+	Name string
+	Args []Expr
+	// Format is the parsed format string of printf-like calls, set by Check.
+	Format *printf.Format
+}
+
+// Binary is a binary operation.
+type Binary struct {
+	Span
+	typed
+	Op   string
+	L, R Expr
+}
+
+// Unary is a prefix operation: - ! ~ * &.
+type Unary struct {
+	Span
+	typed
+	Op string
+	X  Expr
+}
+
+// IncDec is ++ or -- on a variable or map, prefix or postfix.
+type IncDec struct {
+	Span
+	typed
+	Op     string
+	Prefix bool
+	X      Expr
+}
+
+// Ternary is cond ? a : b.
+type Ternary struct {
+	Span
+	typed
+	Cond, Then, Else Expr
+}
+
+// Tuple is (a, b, ...).
+type Tuple struct {
+	Span
+	typed
+	Elems []Expr
+}
+
+// FieldExpr is x.name, x->name, or x.N on a tuple.
+type FieldExpr struct {
+	Span
+	typed
+	X     Expr
+	Name  string
+	Arrow bool
+}
+
+// IndexExpr is x[i].
+type IndexExpr struct {
+	Span
+	typed
+	X, Index Expr
+}
+
+// Cast is (type)x.
+type Cast struct {
+	Span
+	typed
+	To *TypeSpec
+	X  Expr
+}
+
+// SizeofExpr is sizeof(type) or sizeof(expr).
+type SizeofExpr struct {
+	Span
+	typed
+	Of   *TypeSpec
+	X    Expr
+	Size int // set by Check
+}

@@ -1,0 +1,486 @@
+package lang
+
+import (
+	"math"
+	"strconv"
+)
+
+// expr types an expression and records the type on it. It returns nil
+// when the type is unknown (an error was reported, or, before the final
+// pass, a map is not typed yet).
+func (c *checker) expr(e Expr) *Type {
+	t := c.exprType(e)
+	e.setType(t)
+	return t
+}
+
+func (c *checker) exprType(e Expr) *Type {
+	switch e := e.(type) {
+	case *IntLit:
+		if e.Text != "" && e.Text[0] == '-' {
+			return &Type{Kind: KindInt, Bits: 64, Signed: true, Size: 8, Literal: true}
+		}
+		return &Type{Kind: KindInt, Bits: 64, Signed: e.Value <= math.MaxInt64, Size: 8, Literal: true}
+	case *StrLit:
+		return StringType(len(e.Value) + 1)
+	case *BoolLit:
+		return TypeBool
+	case *Positional:
+		return c.positional(e, false)
+	case *Var:
+		d := c.scope.lookup(e.Name)
+		if d == nil {
+			c.errorf(e, "Undefined or undeclared variable: %s", e.Name)
+			return nil
+		}
+		e.Decl = d
+		return d.Type
+	case *Ident:
+		return c.ident(e)
+	case *MapExpr:
+		return c.mapRead(e)
+	case *Call:
+		return c.call(e)
+	case *Binary:
+		return c.binary(e)
+	case *Unary:
+		return c.unary(e)
+	case *IncDec:
+		return c.incDec(e)
+	case *Ternary:
+		return c.ternary(e)
+	case *Tuple:
+		var elems []*Type
+		for _, x := range e.Elems {
+			t := c.expr(x)
+			if t == nil {
+				return nil
+			}
+			if t.Kind == KindNone || t.Kind == KindAgg {
+				c.errorf(x, "Invalid tuple element type: %s", t)
+				return nil
+			}
+			elems = append(elems, t)
+		}
+		return TupleType(elems)
+	case *FieldExpr:
+		return c.field(e)
+	case *IndexExpr:
+		return c.index(e)
+	case *Cast:
+		return c.cast(e)
+	case *SizeofExpr:
+		return c.sizeof(e)
+	}
+	c.errorf(e, "unsupported expression")
+	return nil
+}
+
+// positional resolves $N and $# to constants. asString is set where the
+// parameter is used as a string (str($1)).
+func (c *checker) positional(p *Positional, asString bool) *Type {
+	if p.Count {
+		p.Int = int64(len(c.opts.Params))
+		return TypeInt64
+	}
+	var v string
+	if p.N <= len(c.opts.Params) {
+		v = c.opts.Params[p.N-1]
+	}
+	if asString {
+		p.Str = v
+		return StringType(len(v) + 1)
+	}
+	if v == "" {
+		p.Int = 0
+		return TypeInt64
+	}
+	n, err := strconv.ParseInt(v, 0, 64)
+	if err != nil {
+		c.errorf(p, "$%d used numerically but given \"%s\". Try using str($%d).", p.N, v, p.N)
+		return nil
+	}
+	p.Int = n
+	return TypeInt64
+}
+
+func (c *checker) mapRead(m *MapExpr) *Type {
+	info := c.mapKeys(m)
+	if info.Value == nil {
+		return nil
+	}
+	if info.Value.Kind == KindAgg {
+		switch info.Value.Agg {
+		case AggCount, AggSum, AggMin, AggMax:
+			// Reading an aggregation gives this CPU's partial value.
+			return IntType(64, info.Value.AggSigned)
+		}
+		c.errorf(m, "The map %s of type %s cannot be read", m.Name, info.Value)
+		return nil
+	}
+	return info.Value
+}
+
+func (c *checker) requireCond(e Expr, t *Type) {
+	if t == nil {
+		return
+	}
+	switch t.Kind {
+	case KindInt, KindBool, KindPointer:
+		return
+	}
+	c.errorf(e, "Invalid condition of type %s", t)
+}
+
+func (c *checker) requireInt(e Expr, t *Type, op string) bool {
+	if t == nil {
+		return false
+	}
+	if t.Kind != KindInt && t.Kind != KindBool {
+		c.errorf(e, "The %s operator can not be used on expressions of type %s", op, t)
+		return false
+	}
+	return true
+}
+
+// intResult is the type of an arithmetic result: the wider operand's
+// width; signed when both are signed, or when the other side is a
+// non-negative literal, the other side's sign.
+func intResult(op string, a, b *Type) *Type {
+	bits := a.Bits
+	if b.Bits > bits {
+		bits = b.Bits
+	}
+	if a.Literal && b.Literal {
+		return &Type{Kind: KindInt, Bits: 64, Signed: a.Signed || b.Signed || op == "-", Size: 8, Literal: true}
+	}
+	var signed bool
+	switch {
+	case a.Literal && a.Signed && !b.Signed:
+		signed = false
+	case b.Literal && b.Signed && !a.Signed:
+		signed = false
+	default:
+		signed = a.Signed || b.Signed
+	}
+	if op == "-" {
+		signed = true
+	}
+	return IntType(bits, signed)
+}
+
+// intOf treats bool as an unsigned byte in arithmetic.
+func intOf(t *Type) *Type {
+	if t.Kind == KindBool {
+		return IntType(8, false)
+	}
+	return t
+}
+
+func (c *checker) binary(e *Binary) *Type {
+	lt, rt := c.expr(e.L), c.expr(e.R)
+	if lt == nil || rt == nil {
+		return nil
+	}
+	switch e.Op {
+	case "&&", "||":
+		c.requireCond(e.L, lt)
+		c.requireCond(e.R, rt)
+		return TypeBool
+	case "==", "!=", "<", "<=", ">", ">=":
+		return c.comparison(e, lt, rt)
+	}
+	if lt.Kind == KindPointer && rt.IsInt() && (e.Op == "+" || e.Op == "-") {
+		return lt
+	}
+	if rt.Kind == KindPointer && lt.IsInt() && e.Op == "+" {
+		return rt
+	}
+	if !c.requireInt(e.L, lt, e.Op) || !c.requireInt(e.R, rt, e.Op) {
+		return nil
+	}
+	if (e.Op == "/" || e.Op == "%") && isZeroLit(e.R) {
+		c.errorf(e.R, "Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result.")
+		return nil
+	}
+	return intResult(e.Op, intOf(lt), intOf(rt))
+}
+
+func isZeroLit(e Expr) bool {
+	l, ok := e.(*IntLit)
+	return ok && l.Value == 0
+}
+
+func (c *checker) comparison(e *Binary, lt, rt *Type) *Type {
+	switch {
+	case lt.Kind == KindString && rt.Kind == KindString:
+		if e.Op != "==" && e.Op != "!=" {
+			c.errorf(e, "The %s operator can not be used to compare strings", e.Op)
+			return nil
+		}
+	case (lt.Kind == KindInt || lt.Kind == KindBool || lt.Kind == KindPointer) &&
+		(rt.Kind == KindInt || rt.Kind == KindBool || rt.Kind == KindPointer):
+	case lt.Kind == KindTuple && rt.Kind == KindTuple && (e.Op == "==" || e.Op == "!="):
+		if _, ok := unify(StorageType(lt), StorageType(rt)); !ok {
+			c.errorf(e, "Type mismatch for '%s' comparing %s and %s", e.Op, lt, rt)
+			return nil
+		}
+	default:
+		c.errorf(e, "Type mismatch for '%s': comparing %s with %s", e.Op, lt, rt)
+		return nil
+	}
+	return TypeBool
+}
+
+func (c *checker) unary(e *Unary) *Type {
+	t := c.expr(e.X)
+	if t == nil {
+		return nil
+	}
+	switch e.Op {
+	case "!":
+		c.requireCond(e.X, t)
+		return TypeBool
+	case "-":
+		if !c.requireInt(e.X, t, e.Op) {
+			return nil
+		}
+		t = intOf(t)
+		return &Type{Kind: KindInt, Bits: t.Bits, Signed: true, Size: t.Size, Literal: t.Literal}
+	case "~":
+		if !c.requireInt(e.X, t, e.Op) {
+			return nil
+		}
+		t = intOf(t)
+		return &Type{Kind: KindInt, Bits: t.Bits, Signed: t.Signed, Size: t.Size}
+	case "*":
+		if t.Kind != KindPointer {
+			c.errorf(e, "Can not dereference type %s: it is not a pointer", t)
+			return nil
+		}
+		if t.Elem == nil || !t.Elem.IsScalar() {
+			c.errorf(e, "Dereferencing %s is not supported yet", t)
+			return nil
+		}
+		return t.Elem
+	}
+	c.errorf(e, "The %s operator is not supported yet", e.Op)
+	return nil
+}
+
+func (c *checker) incDec(e *IncDec) *Type {
+	switch x := e.X.(type) {
+	case *Var:
+		d := c.scope.lookup(x.Name)
+		if d == nil {
+			c.errorf(x, "Undefined or undeclared variable: %s", x.Name)
+			return nil
+		}
+		x.Decl = d
+		x.setType(d.Type)
+		if d.Type != nil && !d.Type.IsInt() && d.Type.Kind != KindPointer {
+			c.errorf(e, "The %s operator can not be used on a variable of type %s", e.Op, d.Type)
+			return nil
+		}
+		return d.Type
+	case *MapExpr:
+		info := c.mapKeys(x)
+		c.setMapValue(x, info, TypeInt64, e)
+		x.setType(info.Value)
+		if info.Value != nil && !info.Value.IsInt() {
+			c.errorf(e, "The %s operator can not be used on a map of type %s", e.Op, info.Value)
+			return nil
+		}
+		return info.Value
+	}
+	c.expr(e.X)
+	c.errorf(e, "The %s operator can only be used on maps and scratch variables", e.Op)
+	return nil
+}
+
+func (c *checker) ternary(e *Ternary) *Type {
+	ct := c.expr(e.Cond)
+	c.requireCond(e.Cond, ct)
+	a, b := c.expr(e.Then), c.expr(e.Else)
+	if a == nil || b == nil {
+		return nil
+	}
+	if a.Kind == KindNone && b.Kind == KindNone {
+		return TypeNone
+	}
+	if a.IsInt() && b.IsInt() {
+		return intResult("?", a, b)
+	}
+	u, ok := unify(StorageType(a), StorageType(b))
+	if !ok {
+		c.errorf(e, "Ternary operator must return the same type: have '%s' and '%s'", a, b)
+		return nil
+	}
+	return u
+}
+
+func (c *checker) field(e *FieldExpr) *Type {
+	t := c.expr(e.X)
+	if t == nil {
+		return nil
+	}
+	if t.Kind == KindTuple {
+		i, err := strconv.Atoi(e.Name)
+		if err != nil {
+			c.errorf(e, "Can not access field '%s' on a tuple; use an index such as .0", e.Name)
+			return nil
+		}
+		if i < 0 || i >= len(t.Fields) {
+			c.errorf(e, "Invalid tuple index: %d. Found %d elements in tuple.", i, len(t.Fields))
+			return nil
+		}
+		return t.Fields[i].Type
+	}
+	st := t
+	if t.Kind == KindPointer {
+		st = t.Elem
+	}
+	if st == nil || st.Kind != KindStruct {
+		c.errorf(e, "Can not access field '%s' on expression of type '%s'", e.Name, t)
+		return nil
+	}
+	f, ok := st.FieldByName(e.Name)
+	if !ok {
+		c.errorf(e, "Struct/union of type '%s' does not contain a field named '%s'", st.Name, e.Name)
+		return nil
+	}
+	return f.Type
+}
+
+func (c *checker) index(e *IndexExpr) *Type {
+	t := c.expr(e.X)
+	c.expr(e.Index)
+	if t == nil {
+		return nil
+	}
+	switch t.Kind {
+	case KindTuple:
+		i, ok := c.constInt(e.Index)
+		if !ok {
+			c.errorf(e.Index, "Tuple index must be a constant")
+			return nil
+		}
+		if i < 0 || int(i) >= len(t.Fields) {
+			c.errorf(e, "Invalid tuple index: %d. Found %d elements in tuple.", i, len(t.Fields))
+			return nil
+		}
+		return t.Fields[i].Type
+	case KindArray:
+		if i, ok := c.constInt(e.Index); ok && (i < 0 || int(i) >= t.Len) {
+			c.errorf(e.Index, "the index %d is out of bounds for array of size %d", i, t.Len)
+			return nil
+		}
+		return t.Elem
+	}
+	c.errorf(e, "The [] operator can not be used on expressions of type %s", t)
+	return nil
+}
+
+// constInt evaluates an integer constant expression.
+func (c *checker) constInt(e Expr) (int64, bool) {
+	switch e := e.(type) {
+	case *IntLit:
+		return int64(e.Value), true
+	case *Positional:
+		c.positional(e, false)
+		if e.Count {
+			return int64(len(c.opts.Params)), true
+		}
+		return e.Int, true
+	case *Unary:
+		if e.Op == "-" {
+			v, ok := c.constInt(e.X)
+			return -v, ok
+		}
+	case *Binary:
+		a, ok1 := c.constInt(e.L)
+		b, ok2 := c.constInt(e.R)
+		if ok1 && ok2 {
+			return FoldBinary(e.Op, a, b, true)
+		}
+	}
+	return 0, false
+}
+
+// resolveTypeSpec turns a written type into a Type.
+func (c *checker) resolveTypeSpec(ts *TypeSpec) *Type {
+	t, ok := namedTypes[ts.Name]
+	switch {
+	case ok:
+	case ts.Name == "string":
+		t = StringType(c.cfg.MaxStrlen)
+	default:
+		c.errorf(ts, "Unknown type: %s", ts.Name)
+		return nil
+	}
+	for _, n := range ts.Suffix {
+		switch {
+		case n == -1:
+			t = PointerTo(t, AddrNone)
+		case n < 0:
+			c.errorf(ts, "Arrays without a size are only allowed in casts from integers")
+			return nil
+		default:
+			if t.Kind == KindString && t.Elem == nil {
+				t = StringType(n)
+				continue
+			}
+			t = &Type{Kind: KindArray, Elem: t, Len: n, Size: t.Size * n}
+		}
+	}
+	return t
+}
+
+// namedTypes are the built-in type names and the C spellings of integers.
+var namedTypes = map[string]*Type{
+	"int8": IntType(8, true), "int16": IntType(16, true), "int32": IntType(32, true), "int64": IntType(64, true),
+	"uint8": IntType(8, false), "uint16": IntType(16, false), "uint32": IntType(32, false), "uint64": IntType(64, false),
+	"bool": TypeBool,
+	"char": IntType(8, true), "signed char": IntType(8, true), "unsigned char": IntType(8, false),
+	"short": IntType(16, true), "short int": IntType(16, true), "signed short": IntType(16, true),
+	"unsigned short": IntType(16, false), "unsigned short int": IntType(16, false),
+	"int": IntType(32, true), "signed": IntType(32, true), "signed int": IntType(32, true),
+	"unsigned": IntType(32, false), "unsigned int": IntType(32, false),
+	"long": IntType(64, true), "long int": IntType(64, true), "signed long": IntType(64, true),
+	"long long": IntType(64, true), "long long int": IntType(64, true),
+	"unsigned long": IntType(64, false), "unsigned long int": IntType(64, false),
+	"unsigned long long": IntType(64, false), "unsigned long long int": IntType(64, false),
+	"void": IntType(8, false),
+}
+
+func (c *checker) cast(e *Cast) *Type {
+	xt := c.expr(e.X)
+	to := c.resolveTypeSpec(e.To)
+	if xt == nil || to == nil {
+		return nil
+	}
+	switch {
+	case to.Kind == KindInt && (xt.Kind == KindInt || xt.Kind == KindBool || xt.Kind == KindPointer):
+		return to
+	case to.Kind == KindBool && (xt.Kind == KindInt || xt.Kind == KindBool || xt.Kind == KindPointer):
+		return to
+	case to.Kind == KindPointer && (xt.Kind == KindInt || xt.Kind == KindPointer):
+		return to
+	}
+	c.errorf(e, "Cannot cast from \"%s\" to \"%s\"", xt, to)
+	return nil
+}
+
+func (c *checker) sizeof(e *SizeofExpr) *Type {
+	var t *Type
+	if e.Of != nil {
+		t = c.resolveTypeSpec(e.Of)
+	} else {
+		t = c.expr(e.X)
+	}
+	if t == nil {
+		return nil
+	}
+	e.Size = t.Size
+	return TypeUint64
+}

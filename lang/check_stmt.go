@@ -1,0 +1,432 @@
+package lang
+
+// scope is a lexical block's scratch variables.
+type scope struct {
+	parent *scope
+	vars   map[string]*VarDecl
+	// implicit holds variables first assigned without let in this probe,
+	// by name. bpftrace 0.17 scoped variables to the whole probe; a read
+	// that finds no variable in scope falls back to these so that old
+	// scripts keep working.
+	implicit map[string]*VarDecl
+}
+
+func (s *scope) lookup(name string) *VarDecl {
+	for sc := s; sc != nil; sc = sc.parent {
+		if d, ok := sc.vars[name]; ok {
+			return d
+		}
+	}
+	for sc := s; sc != nil; sc = sc.parent {
+		if d, ok := sc.implicit[name]; ok {
+			return d
+		}
+	}
+	return nil
+}
+
+func (s *scope) root() *scope {
+	for s.parent != nil {
+		s = s.parent
+	}
+	return s
+}
+
+func (c *checker) push() { c.scope = &scope{parent: c.scope, vars: map[string]*VarDecl{}} }
+func (c *checker) pop()  { c.scope = c.scope.parent }
+
+func (c *checker) block(b *Block) {
+	c.push()
+	for _, s := range b.Stmts {
+		c.stmt(s)
+	}
+	c.pop()
+}
+
+func (c *checker) stmt(s Stmt) {
+	switch s := s.(type) {
+	case *ExprStmt:
+		c.exprStmt(s)
+	case *LetStmt:
+		c.letStmt(s)
+	case *IfStmt:
+		c.requireCond(s.Cond, c.expr(s.Cond))
+		c.block(s.Then)
+		if s.Else != nil {
+			if s.Else.If != nil {
+				c.stmt(s.Else.If)
+			} else {
+				c.block(s.Else.Block)
+			}
+		}
+	case *WhileStmt:
+		c.requireCond(s.Cond, c.expr(s.Cond))
+		c.loops++
+		c.block(s.Body)
+		c.loops--
+	case *UnrollStmt:
+		n, ok := c.constInt(s.Count)
+		if !ok {
+			c.errorf(s.Count, "unroll count must be an integer literal")
+		} else if n < 1 || n > 100 {
+			c.errorf(s.Count, "unroll maximum value is 100 and minimum value is 1")
+		}
+		c.block(s.Body)
+	case *ForStmt:
+		c.forStmt(s)
+	case *JumpStmt:
+		if s.Kind != "return" && c.loops == 0 {
+			c.errorf(s, "%s used outside of a loop", s.Kind)
+		}
+	case *BlockStmt:
+		c.block(s.Block)
+	}
+}
+
+func (c *checker) forStmt(s *ForStmt) {
+	if s.End == nil {
+		c.errorf(s.First, "for loops over maps are not supported yet")
+		return
+	}
+	st, et := c.expr(s.First), c.expr(s.End)
+	for _, p := range []struct {
+		e Expr
+		t *Type
+	}{{s.First, st}, {s.End, et}} {
+		if p.t != nil && !p.t.IsInt() {
+			c.errorf(p.e, "Loop range requires an integer, got %s", p.t)
+		}
+	}
+	c.push()
+	s.Decl = c.declare(s.Var, TypeInt64, s, true)
+	c.loops++
+	c.block(s.Body)
+	c.loops--
+	c.pop()
+}
+
+func (c *checker) letStmt(s *LetStmt) {
+	var t *Type
+	if s.Type != nil {
+		t = c.resolveTypeSpec(s.Type)
+	}
+	if s.Value != nil {
+		vt := c.expr(s.Value)
+		if vt != nil && vt.Kind == KindNone {
+			c.errorf(s.Value, "Value does not have a type and cannot be assigned")
+			vt = nil
+		}
+		if t == nil {
+			t = StorageType(vt)
+		} else if vt != nil && !assignable(t, vt) {
+			c.errorf(s.Value, "Type mismatch for %s: trying to assign value of type '%s' when variable already has a type '%s'", s.Var, vt, t)
+		}
+	}
+	if t == nil && s.Value == nil && s.Type == nil {
+		t = TypeInt64
+	}
+	if prev, ok := c.scope.vars[s.Var]; ok && prev.Span.Pos != s.Pos {
+		c.errorf(s, "Variable %s was already declared in this scope", s.Var)
+	}
+	s.Decl = c.declare(s.Var, t, s, true)
+}
+
+// declare creates (or, on later passes, finds) the variable a node
+// declares, in the current scope.
+func (c *checker) declare(name string, t *Type, at Node, explicit bool) *VarDecl {
+	d, ok := c.decls[at]
+	if !ok {
+		d = &VarDecl{Name: name, Span: at.Loc()}
+		c.decls[at] = d
+	}
+	if d.Type == nil || (t != nil && !d.Type.Equal(t) && assignable(t, d.Type)) {
+		d.Type = t
+	}
+	d.ID = c.nvars
+	c.nvars++
+	c.scope.vars[name] = d
+	if !explicit {
+		root := c.scope.root()
+		if root.implicit == nil {
+			root.implicit = map[string]*VarDecl{}
+		}
+		if _, ok := root.implicit[name]; !ok {
+			root.implicit[name] = d
+		}
+	}
+	c.variant.Vars = append(c.variant.Vars, d)
+	return d
+}
+
+func (c *checker) exprStmt(s *ExprStmt) {
+	if s.Op == "" {
+		t := c.expr(s.X)
+		if call, ok := s.X.(*Call); ok && aggregations[call.Name] != AggNone && t != nil {
+			c.errorf(s.X, "%s() should be directly assigned to a map", call.Name)
+		}
+		return
+	}
+	switch target := s.X.(type) {
+	case *MapExpr:
+		c.assignMap(s, target)
+	case *Var:
+		c.assignVar(s, target)
+	default:
+		c.expr(s.X)
+		c.expr(s.Value)
+		c.errorf(s.X, "Invalid assignment target: only maps and scratch variables can be assigned")
+	}
+}
+
+// compoundOp returns the binary operator of a compound assignment.
+func compoundOp(op string) string { return op[:len(op)-1] }
+
+func (c *checker) assignVar(s *ExprStmt, v *Var) {
+	vt := c.expr(s.Value)
+	if vt != nil && vt.Kind == KindNone {
+		c.errorf(s.Value, "Value does not have a type and cannot be assigned")
+		return
+	}
+	d := c.scope.lookup(v.Name)
+	if s.Op != "=" {
+		if d == nil {
+			c.errorf(v, "Undefined or undeclared variable: %s", v.Name)
+			return
+		}
+		v.Decl = d
+		v.setType(d.Type)
+		c.requireInt(s.Value, vt, s.Op)
+		if d.Type != nil && !d.Type.IsInt() && !(d.Type.Kind == KindPointer && (s.Op == "+=" || s.Op == "-=")) {
+			c.errorf(v, "The %s operator can not be used on a variable of type %s", s.Op, d.Type)
+		}
+		return
+	}
+	if d == nil {
+		d = c.declare(v.Name, StorageType(vt), s, false)
+	} else if vt != nil {
+		if d.Type == nil {
+			d.Type = StorageType(vt)
+		} else if u, ok := unify(d.Type, vt); ok {
+			if !u.Equal(d.Type) || u.Size != d.Type.Size {
+				d.Type = u
+				c.changed = true
+			}
+		} else {
+			c.errorf(s, "Type mismatch for %s: trying to assign value of type '%s' when variable already contains a value of type '%s'", v.Name, vt, d.Type)
+		}
+	}
+	v.Decl = d
+	v.setType(d.Type)
+}
+
+// assignMap checks @m[k] = v and @m[k] op= v.
+func (c *checker) assignMap(s *ExprStmt, m *MapExpr) {
+	info := c.mapKeys(m)
+	if s.Op != "=" {
+		vt := c.expr(s.Value)
+		c.requireInt(s.Value, vt, s.Op)
+		c.setMapValue(m, info, TypeInt64, s.Value)
+		if info.Value != nil && !info.Value.IsInt() {
+			c.errorf(m, "The %s operator can not be used on a map of type %s", s.Op, info.Value)
+		}
+		m.setType(info.Value)
+		return
+	}
+	if call, ok := s.Value.(*Call); ok && aggregations[call.Name] != AggNone {
+		t := c.aggregation(call, info)
+		if t != nil {
+			c.setMapValue(m, info, t, call)
+		}
+		m.setType(info.Value)
+		return
+	}
+	vt := c.expr(s.Value)
+	if vt == nil {
+		return
+	}
+	if vt.Kind == KindNone {
+		c.errorf(s.Value, "Value does not have a type and cannot be assigned")
+		return
+	}
+	c.setMapValue(m, info, StorageType(vt), s.Value)
+	m.setType(info.Value)
+}
+
+// mapKeys finds or creates a map's info and types its keys.
+func (c *checker) mapKeys(m *MapExpr) *MapInfo {
+	info, ok := c.maps[m.Name]
+	if !ok {
+		info = &MapInfo{Name: m.Name, Span: m.Span}
+		c.maps[m.Name] = info
+		c.changed = true
+	}
+	var kt *Type
+	if m.Indexed {
+		var elems []*Type
+		for _, k := range m.Keys {
+			t := c.expr(k)
+			if t == nil {
+				return info
+			}
+			if t.Kind == KindNone || t.Kind == KindAgg {
+				c.errorf(k, "Invalid map key type: %s", t)
+				return info
+			}
+			if t.Kind == KindTuple && len(m.Keys) == 1 {
+				// @m[(a, b)] is the same map as @m[a, b].
+				for _, f := range t.Fields {
+					elems = append(elems, StorageType(f.Type))
+				}
+				continue
+			}
+			elems = append(elems, StorageType(t))
+		}
+		kt = TupleType(elems)
+	}
+	switch {
+	case info.Key == nil && info.Value == nil && kt != nil:
+		info.Key = kt
+		c.changed = true
+	case info.Key == nil && kt != nil:
+		c.errorf(m, "%s used as a map with keys, but it was used without keys", m.Name)
+	case info.Key != nil && kt == nil:
+		c.errorf(m, "%s used as a map without keys, but it was used with keys", m.Name)
+	case kt != nil:
+		if u, ok := unify(info.Key, kt); ok {
+			if !sameLayout(u, info.Key) {
+				info.Key = u
+				c.changed = true
+			}
+		} else {
+			c.errorf(m, "Argument mismatch for %s: trying to access with arguments: %s when map expects arguments: %s",
+				m.Name, argList(kt), argList(info.Key))
+		}
+	}
+	return info
+}
+
+func argList(t *Type) string {
+	s := "["
+	for i, f := range t.Fields {
+		if i > 0 {
+			s += ", "
+		}
+		s += f.Type.String()
+	}
+	return s + "]"
+}
+
+func (c *checker) setMapValue(m *MapExpr, info *MapInfo, t *Type, at Node) {
+	if info.Value == nil {
+		info.Value = t
+		c.changed = true
+		return
+	}
+	if u, ok := unify(info.Value, t); ok {
+		if !sameLayout(u, info.Value) {
+			info.Value = u
+			c.changed = true
+		}
+		return
+	}
+	c.errorf(at, "Type mismatch for %s: trying to assign value of type '%s' when map already contains a value of type '%s'", m.Name, t, info.Value)
+}
+
+// sameLayout reports whether two types are equal including sizes.
+func sameLayout(a, b *Type) bool {
+	if !a.Equal(b) || a.Size != b.Size {
+		return false
+	}
+	for i := range a.Fields {
+		if !sameLayout(a.Fields[i].Type, b.Fields[i].Type) {
+			return false
+		}
+	}
+	return true
+}
+
+// StorageType is the type a value takes when stored in a map or variable:
+// integers widen to 64 bits (literals become int64); strings, tuples and
+// others keep their type.
+func StorageType(t *Type) *Type {
+	if t == nil {
+		return nil
+	}
+	switch t.Kind {
+	case KindInt:
+		if t.Literal {
+			if t.Signed {
+				return TypeInt64
+			}
+			return TypeUint64
+		}
+		return IntType(64, t.Signed)
+	case KindString:
+		if t.DataLoc {
+			return StringType(t.Size)
+		}
+	case KindTuple:
+		var elems []*Type
+		for _, f := range t.Fields {
+			elems = append(elems, StorageType(f.Type))
+		}
+		return TupleType(elems)
+	}
+	return t
+}
+
+// unify merges the type a map or variable has with a newly assigned one:
+// strings grow to the larger size, integers keep 64 bits (a signed value
+// makes the slot signed), tuples merge element by element.
+func unify(have, got *Type) (*Type, bool) {
+	if have.Kind != got.Kind {
+		return nil, false
+	}
+	switch have.Kind {
+	case KindInt:
+		if have.Bits == 64 && got.Bits <= 64 {
+			if !have.Signed && got.Signed && !got.Literal {
+				return TypeInt64, true
+			}
+			return have, true
+		}
+		if got.Bits <= have.Bits {
+			return have, true
+		}
+		return IntType(got.Bits, have.Signed || got.Signed), true
+	case KindString:
+		if got.Size > have.Size {
+			return StringType(got.Size), true
+		}
+		return have, true
+	case KindTuple:
+		if len(have.Fields) != len(got.Fields) {
+			return nil, false
+		}
+		var elems []*Type
+		for i := range have.Fields {
+			u, ok := unify(have.Fields[i].Type, got.Fields[i].Type)
+			if !ok {
+				return nil, false
+			}
+			elems = append(elems, u)
+		}
+		return TupleType(elems), true
+	case KindAgg:
+		return have, have.Agg == got.Agg
+	}
+	return have, have.Equal(got)
+}
+
+// assignable reports whether a value of type got can be stored in have.
+func assignable(have, got *Type) bool {
+	_, ok := unify(have, got)
+	if !ok {
+		return false
+	}
+	switch have.Kind {
+	case KindString:
+		return got.Size <= have.Size
+	}
+	return true
+}

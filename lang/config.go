@@ -1,0 +1,176 @@
+package lang
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config holds the settings bpftrace calls config variables. Defaults
+// follow bpftrace 0.17, the version whose output gtrace reproduces.
+type Config struct {
+	MaxStrlen         int    // bytes of a string, NUL included
+	MaxMapKeys        int    // entries of a map without a declaration
+	MaxProbes         int    // attach points after wildcard expansion
+	MaxBPFProgs       int    // programs a script may generate
+	PerfRbPages       int    // ring buffer size in pages
+	StackMode         string // bpftrace, perf or raw
+	PrintMapsOnExit   bool
+	MissingProbes     string // error, warn or ignore
+	StrTruncTrailer   string
+	LogSize           int
+	MaxCatBytes       int
+	CppDemangle       bool
+	CacheUserSymbols  string
+	LazySymbolication bool
+	OnStackLimit      int // largest value kept on the BPF stack
+}
+
+// DefaultConfig returns bpftrace's defaults.
+func DefaultConfig() Config {
+	return Config{
+		MaxStrlen:         64,
+		MaxMapKeys:        4096,
+		MaxProbes:         512,
+		MaxBPFProgs:       512,
+		PerfRbPages:       64,
+		StackMode:         "bpftrace",
+		PrintMapsOnExit:   true,
+		MissingProbes:     "error",
+		StrTruncTrailer:   "",
+		LogSize:           1000000,
+		MaxCatBytes:       10240,
+		CppDemangle:       true,
+		CacheUserSymbols:  "PER_PROGRAM",
+		LazySymbolication: false,
+		OnStackLimit:      32,
+	}
+}
+
+// configVar describes one config variable: how to set it from text.
+type configVar struct {
+	set func(c *Config, v string) error
+}
+
+func intVar(field func(c *Config) *int, min int) configVar {
+	return configVar{set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(strings.ReplaceAll(v, "_", ""), 0, 64)
+		if err != nil || n < int64(min) {
+			return fmt.Errorf("expects an integer >= %d, got %q", min, v)
+		}
+		*field(c) = int(n)
+		return nil
+	}}
+}
+
+func boolVar(field func(c *Config) *bool) configVar {
+	return configVar{set: func(c *Config, v string) error {
+		switch strings.ToLower(v) {
+		case "1", "true", "yes", "on":
+			*field(c) = true
+		case "0", "false", "no", "off":
+			*field(c) = false
+		default:
+			return fmt.Errorf("expects a boolean, got %q", v)
+		}
+		return nil
+	}}
+}
+
+func enumVar(field func(c *Config) *string, allowed ...string) configVar {
+	return configVar{set: func(c *Config, v string) error {
+		v = strings.ToLower(v)
+		for _, a := range allowed {
+			if strings.ToLower(a) == v {
+				*field(c) = a
+				return nil
+			}
+		}
+		return fmt.Errorf("expects one of %s, got %q", strings.Join(allowed, ", "), v)
+	}}
+}
+
+// configVars are the config variables by their lower-case name.
+var configVars = map[string]configVar{
+	"max_strlen":         intVar(func(c *Config) *int { return &c.MaxStrlen }, 1),
+	"max_map_keys":       intVar(func(c *Config) *int { return &c.MaxMapKeys }, 1),
+	"max_probes":         intVar(func(c *Config) *int { return &c.MaxProbes }, 1),
+	"max_bpf_progs":      intVar(func(c *Config) *int { return &c.MaxBPFProgs }, 1),
+	"perf_rb_pages":      intVar(func(c *Config) *int { return &c.PerfRbPages }, 1),
+	"log_size":           intVar(func(c *Config) *int { return &c.LogSize }, 1),
+	"max_cat_bytes":      intVar(func(c *Config) *int { return &c.MaxCatBytes }, 1),
+	"on_stack_limit":     intVar(func(c *Config) *int { return &c.OnStackLimit }, 0),
+	"stack_mode":         enumVar(func(c *Config) *string { return &c.StackMode }, "bpftrace", "perf", "raw"),
+	"missing_probes":     enumVar(func(c *Config) *string { return &c.MissingProbes }, "error", "warn", "ignore"),
+	"cache_user_symbols": enumVar(func(c *Config) *string { return &c.CacheUserSymbols }, "PER_PROGRAM", "PER_PID", "NONE"),
+	"print_maps_on_exit": boolVar(func(c *Config) *bool { return &c.PrintMapsOnExit }),
+	"cpp_demangle":       boolVar(func(c *Config) *bool { return &c.CppDemangle }),
+	"lazy_symbolication": boolVar(func(c *Config) *bool { return &c.LazySymbolication }),
+	"str_trunc_trailer": {set: func(c *Config, v string) error {
+		c.StrTruncTrailer = v
+		return nil
+	}},
+}
+
+// configAliases maps older spellings (bpftrace 0.17's environment
+// variables) to current names.
+var configAliases = map[string]string{
+	"strlen":        "max_strlen",
+	"map_keys_max":  "max_map_keys",
+	"cat_bytes_max": "max_cat_bytes",
+}
+
+// ConfigName normalises a config variable name: BPFTRACE_MAX_STRLEN,
+// MAX_STRLEN and max_strlen all name max_strlen.
+func ConfigName(name string) string {
+	n := strings.TrimPrefix(strings.ToLower(name), "bpftrace_")
+	if a, ok := configAliases[n]; ok {
+		return a
+	}
+	return n
+}
+
+// Set assigns a config variable by name from its text form.
+func (c *Config) Set(name, value string) error {
+	v, ok := configVars[ConfigName(name)]
+	if !ok {
+		return fmt.Errorf("unrecognized config variable: %s", name)
+	}
+	if err := v.set(c, value); err != nil {
+		return fmt.Errorf("%s %w", ConfigName(name), err)
+	}
+	return nil
+}
+
+// FromEnv applies BPFTRACE_* environment variables and reports which
+// variables were set, so that a script's config block does not override
+// them (the environment wins, as in bpftrace).
+func (c *Config) FromEnv(getenv func(string) string) (map[string]bool, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	set := map[string]bool{}
+	apply := func(env, name string) error {
+		v := getenv(env)
+		if v == "" {
+			return nil
+		}
+		if err := c.Set(name, v); err != nil {
+			return fmt.Errorf("%s: %w", env, err)
+		}
+		set[name] = true
+		return nil
+	}
+	for alias, name := range configAliases {
+		if err := apply("BPFTRACE_"+strings.ToUpper(alias), name); err != nil {
+			return nil, err
+		}
+	}
+	for name := range configVars {
+		if err := apply("BPFTRACE_"+strings.ToUpper(name), name); err != nil {
+			return nil, err
+		}
+	}
+	return set, nil
+}

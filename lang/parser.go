@@ -1,0 +1,125 @@
+package lang
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+var buildParser = sync.OnceValue(func() *participle.Parser[Program] {
+	return participle.MustBuild[Program](
+		participle.Lexer(scriptLexer{}),
+		participle.Union[Item](&Preproc{}, &ConfigBlock{}, &Probe{}),
+		participle.Union[Stmt](&LetStmt{}, &IfStmt{}, &WhileStmt{}, &UnrollStmt{}, &ForStmt{},
+			&JumpStmt{}, &BlockStmt{}, &ExprStmt{}),
+		participle.ParseTypeWith(parseExpression),
+		participle.UseLookahead(2),
+	)
+})
+
+// Parse parses a script. The file name is used in positions; use "" for a
+// script given on the command line (it is reported as "stdin", as bpftrace
+// does).
+func Parse(filename, src string) (prog *Program, err error) {
+	defer func() {
+		// participle reports some grammar conflicts by panicking; a script
+		// must never crash the program.
+		if r := recover(); r != nil {
+			prog, err = nil, &Error{Pos: Position{Filename: filename, Line: 1, Column: 1}, Msg: fmt.Sprint("syntax error ", r)}
+		}
+	}()
+	prog, err = buildParser().ParseString(filename, src)
+	if err != nil {
+		return nil, convertParseError(err)
+	}
+	if err := checkSyntax(prog); err != nil {
+		return nil, err
+	}
+	return prog, nil
+}
+
+// convertParseError turns participle's errors into positioned Errors with
+// bpftrace's wording.
+func convertParseError(err error) error {
+	var own *Error
+	if errors.As(err, &own) {
+		return own
+	}
+	var ute *participle.UnexpectedTokenError
+	if errors.As(err, &ute) {
+		t := ute.Unexpected
+		msg := "syntax error, unexpected " + tokenDescription(t)
+		if ute.Expect != "" {
+			msg += ", expecting " + strings.ReplaceAll(ute.Expect, `"`, "")
+		}
+		return &Error{Pos: t.Pos, End: endOf(&t), Msg: msg}
+	}
+	var pe participle.Error
+	if errors.As(err, &pe) {
+		msg := pe.Message()
+		if !strings.HasPrefix(msg, "syntax error") {
+			msg = "syntax error, " + msg
+		}
+		return &Error{Pos: pe.Position(), End: pe.Position(), Msg: msg}
+	}
+	return &Error{Pos: lexer.Position{Line: 1, Column: 1}, Msg: err.Error()}
+}
+
+// checkSyntax enforces the rules the grammar leaves loose: a statement
+// that does not end in a block must be followed by ';' unless it is last.
+func checkSyntax(prog *Program) error {
+	var errs ErrorList
+	var walkBlock func(b *Block)
+	walkBlock = func(b *Block) {
+		if b == nil {
+			return
+		}
+		for i, s := range b.Stmts {
+			if i+1 < len(b.Stmts) && !terminated(s) {
+				next := b.Stmts[i+1].Loc()
+				errs = append(errs, &Error{Pos: next.Pos, End: next.Pos, Msg: "syntax error, expecting ; or }"})
+			}
+			switch s := s.(type) {
+			case *IfStmt:
+				for s != nil {
+					walkBlock(s.Then)
+					if s.Else == nil {
+						break
+					}
+					walkBlock(s.Else.Block)
+					s = s.Else.If
+				}
+			case *WhileStmt:
+				walkBlock(s.Body)
+			case *UnrollStmt:
+				walkBlock(s.Body)
+			case *ForStmt:
+				walkBlock(s.Body)
+			case *BlockStmt:
+				walkBlock(s.Block)
+			}
+		}
+	}
+	for _, it := range prog.Items {
+		if p, ok := it.(*Probe); ok {
+			walkBlock(p.Body)
+		}
+	}
+	return errs.Err()
+}
+
+func terminated(s Stmt) bool {
+	switch s := s.(type) {
+	case *ExprStmt:
+		return s.Semi
+	case *LetStmt:
+		return s.Semi
+	case *JumpStmt:
+		return s.Semi
+	}
+	return true
+}

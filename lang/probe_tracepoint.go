@@ -1,0 +1,144 @@
+package lang
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gtrace/gtrace/btf"
+)
+
+// Tracepoints: tracepoint:category:name, wildcards in both parts, with
+// `args` typed from the tracepoint's format file.
+
+func init() {
+	registerProbeKind(&ProbeKind{Name: "tracepoint", Aliases: []string{"t"},
+		Expand: expandTracepoint, ArgsType: tracepointArgs})
+}
+
+func expandTracepoint(c *checker, ap *AttachPoint, parts []string) ([]*ProbePoint, error) {
+	if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+		return nil, wrongArgCount(ap, "tracepoint", 2)
+	}
+	category, name := parts[0], parts[1]
+	if !hasWildcard(category) && !hasWildcard(name) {
+		// Checking one tracepoint is cheaper than listing them all.
+		if _, err := c.kernel().TracepointFormat(category, name); err != nil {
+			return nil, errorAt(ap.Span, "tracepoint not found: %s:%s", category, name)
+		}
+		return []*ProbePoint{{Name: formatPointName("tracepoint", category, name), Target: category, Func: name}}, nil
+	}
+	found, err := c.kernel().Tracepoints(category, name)
+	if err != nil {
+		return nil, errorAt(ap.Span, "%v", err)
+	}
+	if len(found) == 0 {
+		return nil, errorAt(ap.Span, "No tracepoints match %s:%s", category, name)
+	}
+	var out []*ProbePoint
+	for _, tp := range found {
+		out = append(out, &ProbePoint{Name: formatPointName("tracepoint", tp.Category, tp.Name), Target: tp.Category, Func: tp.Name})
+	}
+	return out, nil
+}
+
+// tracepointArgs builds the type `args` points to from the format file.
+func tracepointArgs(c *checker, p *ProbePoint) (*Type, error) {
+	f, err := c.kernel().TracepointFormat(p.Target, p.Func)
+	if err != nil {
+		return nil, err
+	}
+	space := AddrKernel
+	if p.Target == "syscalls" {
+		space = AddrUser
+	}
+	st := &Type{Kind: KindStruct, Name: fmt.Sprintf("struct _tracepoint_%s_%s", p.Target, p.Func)}
+	for _, fld := range f.Fields {
+		if fld.Common {
+			continue
+		}
+		st.Fields = append(st.Fields, Field{Name: fld.Name, Type: c.formatFieldType(fld, space), Offset: fld.Offset})
+		if end := fld.Offset + fld.Size; end > st.Size {
+			st.Size = end
+		}
+	}
+	return st, nil
+}
+
+// formatFieldType maps a format-file field to a type: char arrays and
+// __data_loc fields are strings, pointers keep their pointee, other fields
+// are integers of the recorded size and signedness.
+func (c *checker) formatFieldType(f btf.TracepointField, space AddrSpace) *Type {
+	typ := strings.TrimSpace(strings.TrimPrefix(f.Type, "const "))
+	switch {
+	case strings.HasPrefix(typ, "__data_loc") || strings.HasPrefix(typ, "__rel_loc"):
+		if strings.Contains(typ, "char") {
+			return &Type{Kind: KindString, Size: c.cfg.MaxStrlen, DataLoc: true}
+		}
+		return IntType(32, false)
+	case strings.HasSuffix(typ, "]"):
+		open := strings.LastIndexByte(typ, '[')
+		elem := strings.TrimSpace(typ[:open])
+		n, err := strconv.Atoi(typ[open+1 : len(typ)-1])
+		if err != nil || n <= 0 {
+			return arrayOfBytes(f.Size)
+		}
+		if elem == "char" || elem == "unsigned char" || elem == "signed char" {
+			return StringType(n)
+		}
+		esize := f.Size / n
+		if esize != 1 && esize != 2 && esize != 4 && esize != 8 {
+			return arrayOfBytes(f.Size)
+		}
+		return &Type{Kind: KindArray, Elem: IntType(esize*8, f.Signed), Len: n, Size: f.Size}
+	case strings.HasSuffix(typ, "*"):
+		pointee := strings.TrimSpace(strings.TrimSuffix(typ, "*"))
+		pointee = strings.TrimSpace(strings.TrimPrefix(pointee, "const "))
+		var elem *Type
+		switch pointee {
+		case "char", "unsigned char", "signed char":
+			elem = IntType(8, pointee == "char" || pointee == "signed char")
+		default:
+			elem = IntType(8, false)
+		}
+		return PointerTo(elem, space)
+	case typ == "bool" || typ == "_Bool":
+		return TypeBool
+	}
+	if t, ok := cIntTypes[typ]; ok && t.Size <= f.Size {
+		// The syscall tracepoints store every argument in 8 bytes
+		// ("int dfd; size:8; signed:0"); the C type says how many of
+		// them count and whether the value is signed.
+		return t
+	}
+	switch f.Size {
+	case 1, 2, 4, 8:
+		return IntType(f.Size*8, f.Signed)
+	}
+	return arrayOfBytes(f.Size)
+}
+
+// cIntTypes are the integer type names that appear in tracepoint formats,
+// with their x86-64/arm64 sizes.
+var cIntTypes = map[string]*Type{
+	"char": IntType(8, true), "signed char": IntType(8, true), "unsigned char": IntType(8, false),
+	"short": IntType(16, true), "unsigned short": IntType(16, false),
+	"int": IntType(32, true), "unsigned int": IntType(32, false), "unsigned": IntType(32, false),
+	"long": IntType(64, true), "unsigned long": IntType(64, false),
+	"long long": IntType(64, true), "unsigned long long": IntType(64, false),
+	"s8": IntType(8, true), "u8": IntType(8, false), "__s8": IntType(8, true), "__u8": IntType(8, false),
+	"s16": IntType(16, true), "u16": IntType(16, false), "__s16": IntType(16, true), "__u16": IntType(16, false),
+	"s32": IntType(32, true), "u32": IntType(32, false), "__s32": IntType(32, true), "__u32": IntType(32, false),
+	"s64": IntType(64, true), "u64": IntType(64, false), "__s64": IntType(64, true), "__u64": IntType(64, false),
+	"pid_t": IntType(32, true), "uid_t": IntType(32, false), "gid_t": IntType(32, false),
+	"umode_t": IntType(16, false), "size_t": IntType(64, false), "ssize_t": IntType(64, true),
+	"off_t": IntType(64, true), "loff_t": IntType(64, true), "key_serial_t": IntType(32, true),
+	"clockid_t": IntType(32, true), "timer_t": IntType(32, true), "mqd_t": IntType(32, true),
+	"qid_t": IntType(32, false), "rwf_t": IntType(32, true), "aio_context_t": IntType(64, false),
+	"key_t": IntType(32, true), "time_t": IntType(64, true), "dev_t": IntType(32, false),
+	"gfp_t": IntType(32, false), "fmode_t": IntType(32, false), "bool": TypeBool,
+}
+
+func arrayOfBytes(n int) *Type {
+	return &Type{Kind: KindArray, Elem: IntType(8, false), Len: n, Size: n}
+}

@@ -1,0 +1,170 @@
+package lang
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// ProbePoint is one concrete attach point, after parsing and wildcard
+// expansion: what the runtime attaches and what `probe` evaluates to.
+type ProbePoint struct {
+	Span
+	// Kind is the canonical kind name: "BEGIN", "tracepoint", "interval"...
+	Kind string
+	// Name is the full canonical name, e.g. tracepoint:syscalls:sys_enter_read.
+	Name string
+	// Target is the tracepoint category (or binary, for user probes).
+	Target string
+	// Func is the tracepoint or function name.
+	Func string
+	// Unit and Count describe timed probes: interval:ms:100 has Unit "ms"
+	// and Count 100; Unit "hz" makes Count a frequency.
+	Unit  string
+	Count uint64
+	// Args is the type `args` points to, nil when the kind has none.
+	Args *Type
+}
+
+// ProbeKind describes one kind of probe to the checker: how its attach
+// points are parsed and expanded and which probe-specific builtins it
+// offers. The table below holds one entry per kind; code generation and
+// the runtime keep their own per-kind tables keyed by Name.
+type ProbeKind struct {
+	Name    string
+	Aliases []string
+	// Expand parses the parts of an attach point after the kind name and
+	// returns the concrete points it names.
+	Expand func(c *checker, ap *AttachPoint, parts []string) ([]*ProbePoint, error)
+	// NumArgs is how many argN builtins the kind has (0: none).
+	NumArgs int
+	// Retval is set when the kind has `retval`.
+	Retval bool
+	// Special kinds (BEGIN, END) run once from user space.
+	Special bool
+	// ArgsType returns the type `args` points to for a point; nil when the
+	// kind has no `args`. It is only called when a probe uses args.
+	ArgsType func(c *checker, p *ProbePoint) (*Type, error)
+}
+
+// probeKinds is the table of every probe kind, by canonical name.
+var probeKinds = map[string]*ProbeKind{}
+
+// probeKindByName maps canonical names and aliases to kinds.
+var probeKindByName = map[string]*ProbeKind{}
+
+func registerProbeKind(k *ProbeKind) {
+	probeKinds[k.Name] = k
+	probeKindByName[k.Name] = k
+	for _, a := range k.Aliases {
+		probeKindByName[a] = k
+	}
+}
+
+// LookupProbeKind returns the kind of the given canonical name or alias.
+func LookupProbeKind(name string) (*ProbeKind, bool) {
+	k, ok := probeKindByName[name]
+	return k, ok
+}
+
+// ProbeKindNames lists canonical kind names and aliases, sorted; the REPL
+// completes them.
+func ProbeKindNames() []string {
+	var out []string
+	for n := range probeKindByName {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// splitAttachPoint splits a raw attach point on colons outside quotes.
+func splitAttachPoint(raw string) []string {
+	var parts []string
+	var cur strings.Builder
+	quoted := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '\\' && quoted && i+1 < len(raw):
+			i++
+			cur.WriteByte(raw[i])
+		case c == ':' && !quoted:
+			parts = append(parts, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	return append(parts, cur.String())
+}
+
+// expandAttachPoint resolves one raw attach point into concrete points.
+func (c *checker) expandAttachPoint(ap *AttachPoint) ([]*ProbePoint, error) {
+	raw := ap.Raw
+	if i := strings.IndexByte(raw, '='); i > 0 && !strings.ContainsAny(raw[:i], ":/\"") {
+		// name=probe: the name is reserved for future use.
+		raw = raw[i+1:]
+	}
+	parts := splitAttachPoint(raw)
+	kind, ok := probeKindByName[parts[0]]
+	if !ok {
+		return nil, errorAt(ap.Span, "Invalid probe type: %s", parts[0])
+	}
+	points, err := kind.Expand(c, ap, parts[1:])
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range points {
+		p.Span = ap.Span
+		if p.Kind == "" {
+			p.Kind = kind.Name
+		}
+	}
+	return points, nil
+}
+
+// wrongArgCount is the error bpftrace gives for a malformed attach point.
+func wrongArgCount(ap *AttachPoint, kind string, n int) error {
+	plural := "s"
+	if n == 1 {
+		plural = ""
+	}
+	return errorAt(ap.Span, "%s probe type requires %d argument%s", kind, n, plural)
+}
+
+// hasWildcard reports whether an attach point part holds a glob.
+func hasWildcard(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// parseCount parses the numeric part of a timed attach point.
+func parseCount(ap *AttachPoint, s string) (uint64, error) {
+	v, err := parseIntLiteral(s)
+	if err != nil || v == 0 {
+		return 0, errorAt(ap.Span, "invalid rate or count %q in %s", s, ap.Raw)
+	}
+	return v, nil
+}
+
+func init() {
+	registerProbeKind(&ProbeKind{Name: "BEGIN", Aliases: []string{"begin"}, Special: true, Expand: expandSpecial("BEGIN")})
+	registerProbeKind(&ProbeKind{Name: "END", Aliases: []string{"end"}, Special: true, Expand: expandSpecial("END")})
+}
+
+func expandSpecial(name string) func(*checker, *AttachPoint, []string) ([]*ProbePoint, error) {
+	return func(c *checker, ap *AttachPoint, parts []string) ([]*ProbePoint, error) {
+		if len(parts) != 0 {
+			return nil, errorAt(ap.Span, "%s probe type takes no arguments", name)
+		}
+		return []*ProbePoint{{Kind: name, Name: name}}, nil
+	}
+}
+
+// String returns the canonical name.
+func (p *ProbePoint) String() string { return p.Name }
+
+// formatPointName joins a kind and parts into a canonical probe name.
+func formatPointName(kind string, parts ...string) string {
+	return fmt.Sprintf("%s:%s", kind, strings.Join(parts, ":"))
+}

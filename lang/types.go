@@ -1,0 +1,248 @@
+package lang
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Kind classifies a Type.
+type Kind uint8
+
+// The kinds of values a script computes with.
+const (
+	KindNone    Kind = iota // no value: the result of printf(), exit(), ...
+	KindInt                 // an integer of 8, 16, 32 or 64 bits
+	KindBool                // true or false, one byte
+	KindString              // a NUL-terminated string of fixed capacity
+	KindTuple               // an ordered list of fields
+	KindPointer             // an address with a pointee type
+	KindArray               // a fixed number of elements
+	KindAgg                 // the value of an aggregating map (count(), hist(), ...)
+	KindStruct              // a C struct or union: tracepoint args, kernel types
+	KindProbe               // the probe builtin: an id that names the probe
+)
+
+// AggKind names the aggregation a map value accumulates.
+type AggKind uint8
+
+// Aggregations, in the order bpftrace documents them.
+const (
+	AggNone AggKind = iota
+	AggCount
+	AggSum
+	AggMin
+	AggMax
+	AggAvg
+	AggStats
+	AggHist
+	AggLhist
+)
+
+var aggNames = [...]string{"", "count", "sum", "min", "max", "avg", "stats", "hist", "lhist"}
+
+func (a AggKind) String() string { return aggNames[a] }
+
+// AddrSpace says which address space a pointer points into.
+type AddrSpace uint8
+
+// Address spaces.
+const (
+	AddrNone AddrSpace = iota
+	AddrKernel
+	AddrUser
+	// AddrCtx points into the program's context: loads are direct.
+	AddrCtx
+)
+
+// Field is one element of a tuple.
+type Field struct {
+	Name   string // empty for tuple elements
+	Type   *Type
+	Offset int
+}
+
+// Type is the static type of a value.
+type Type struct {
+	Kind   Kind
+	Bits   int  // KindInt: 8, 16, 32 or 64
+	Signed bool // KindInt
+	Size   int  // bytes this value occupies in memory
+	Fields []Field
+	Elem   *Type // KindPointer, KindArray
+	Len    int   // KindArray
+	Agg    AggKind
+	// Signed aggregation (sum/min/max of a signed integer).
+	AggSigned bool
+	Space     AddrSpace
+	// Literal marks an integer literal whose type may still widen.
+	Literal bool
+	// Name of a struct ("struct _tracepoint_sched_sched_switch").
+	Name string
+	// DataLoc marks a tracepoint __data_loc string: the field holds a
+	// 32-bit locator (offset in the low 16 bits) of the text in the record.
+	DataLoc bool
+}
+
+// Common types.
+var (
+	TypeNone   = &Type{Kind: KindNone}
+	TypeBool   = &Type{Kind: KindBool, Size: 1}
+	TypeInt64  = IntType(64, true)
+	TypeUint64 = IntType(64, false)
+)
+
+// IntType returns the integer type of the given width and signedness.
+func IntType(bits int, signed bool) *Type {
+	return &Type{Kind: KindInt, Bits: bits, Signed: signed, Size: bits / 8}
+}
+
+// StringType returns a string type with capacity n bytes (NUL included).
+func StringType(n int) *Type {
+	return &Type{Kind: KindString, Size: n}
+}
+
+// TupleType lays out a tuple of the given element types. Fields are placed
+// at their natural alignment, like a C struct, and the whole is padded to
+// a multiple of 8 bytes.
+func TupleType(elems []*Type) *Type {
+	t := &Type{Kind: KindTuple}
+	off := 0
+	for _, e := range elems {
+		a := e.Align()
+		off = (off + a - 1) / a * a
+		t.Fields = append(t.Fields, Field{Type: e, Offset: off})
+		off += e.Size
+	}
+	t.Size = (off + 7) / 8 * 8
+	return t
+}
+
+// AggType returns the map value type of an aggregation.
+func AggType(a AggKind, signed bool) *Type {
+	t := &Type{Kind: KindAgg, Agg: a, AggSigned: signed, Size: 8}
+	switch a {
+	case AggSum, AggMin, AggMax, AggAvg, AggStats:
+		t.Size = 16
+	}
+	return t
+}
+
+// Align returns the alignment of the type in memory.
+func (t *Type) Align() int {
+	switch t.Kind {
+	case KindInt:
+		return t.Size
+	case KindBool, KindString, KindNone:
+		return 1
+	case KindArray:
+		return t.Elem.Align()
+	case KindTuple:
+		a := 1
+		for _, f := range t.Fields {
+			if fa := f.Type.Align(); fa > a {
+				a = fa
+			}
+		}
+		return a
+	}
+	return 8
+}
+
+// IsInt reports whether t is an integer type.
+func (t *Type) IsInt() bool { return t.Kind == KindInt }
+
+// IsScalar reports whether the value fits in a register.
+func (t *Type) IsScalar() bool {
+	switch t.Kind {
+	case KindInt, KindBool, KindPointer:
+		return true
+	}
+	return false
+}
+
+// Equal reports whether two types are identical.
+func (t *Type) Equal(u *Type) bool {
+	if t == u {
+		return true
+	}
+	if t == nil || u == nil || t.Kind != u.Kind {
+		return false
+	}
+	switch t.Kind {
+	case KindInt:
+		return t.Bits == u.Bits && t.Signed == u.Signed
+	case KindString:
+		return true
+	case KindTuple:
+		if len(t.Fields) != len(u.Fields) {
+			return false
+		}
+		for i := range t.Fields {
+			if !t.Fields[i].Type.Equal(u.Fields[i].Type) || t.Fields[i].Name != u.Fields[i].Name {
+				return false
+			}
+		}
+		return true
+	case KindPointer:
+		return t.Elem.Equal(u.Elem)
+	case KindArray:
+		return t.Len == u.Len && t.Elem.Equal(u.Elem)
+	case KindAgg:
+		return t.Agg == u.Agg
+	case KindStruct:
+		return t.Name == u.Name && t.Size == u.Size
+	}
+	return true
+}
+
+// FieldByName returns the field of a struct or tuple with the given name.
+func (t *Type) FieldByName(name string) (Field, bool) {
+	for _, f := range t.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// PointerTo returns a pointer to elem in the given address space.
+func PointerTo(elem *Type, space AddrSpace) *Type {
+	return &Type{Kind: KindPointer, Elem: elem, Size: 8, Space: space}
+}
+
+// String spells the type the way bpftrace's messages do.
+func (t *Type) String() string {
+	if t == nil {
+		return "none"
+	}
+	switch t.Kind {
+	case KindNone:
+		return "none"
+	case KindInt:
+		if t.Signed {
+			return fmt.Sprintf("int%d", t.Bits)
+		}
+		return fmt.Sprintf("uint%d", t.Bits)
+	case KindBool:
+		return "bool"
+	case KindString:
+		return fmt.Sprintf("string[%d]", t.Size)
+	case KindTuple:
+		var parts []string
+		for _, f := range t.Fields {
+			parts = append(parts, f.Type.String())
+		}
+		return "(" + strings.Join(parts, ",") + ")"
+	case KindPointer:
+		return t.Elem.String() + " *"
+	case KindArray:
+		return fmt.Sprintf("%s[%d]", t.Elem.String(), t.Len)
+	case KindAgg:
+		return t.Agg.String()
+	case KindStruct:
+		return t.Name
+	case KindProbe:
+		return "probe"
+	}
+	return "?"
+}
