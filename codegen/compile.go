@@ -1,0 +1,216 @@
+package codegen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+
+	"github.com/gtrace/gtrace/lang"
+)
+
+// Options tune code generation for the target kernel.
+type Options struct {
+	// CPUv4 allows the v4 instruction set (signed division, sign-extending
+	// moves and loads; Linux 6.6 and later).
+	CPUv4 bool
+	// NumCPU sizes nothing today but is kept for per-CPU decisions.
+	NumCPU int
+}
+
+// Compile turns a checked program into an Object.
+func Compile(prog *lang.Program, sources map[string]string, opts Options) (*Object, error) {
+	obj := &Object{Config: *prog.Config, Sources: sources, Warnings: prog.Warnings}
+	if err := obj.buildMaps(prog); err != nil {
+		return nil, err
+	}
+	var errs lang.ErrorList
+	for _, p := range prog.Probes {
+		obj.NumProbes += len(p.Points)
+		for _, v := range p.Variants {
+			pg, err := obj.compileVariant(v, opts)
+			if err != nil {
+				if e, ok := err.(*lang.Error); ok {
+					errs = append(errs, e)
+					continue
+				}
+				return nil, err
+			}
+			obj.Programs = append(obj.Programs, pg)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	if len(obj.Programs) > obj.Config.MaxBPFProgs {
+		return nil, fmt.Errorf("the script needs %d BPF programs, more than max_bpf_progs (%d)", len(obj.Programs), obj.Config.MaxBPFProgs)
+	}
+	return obj, nil
+}
+
+// kernelName makes a name the kernel accepts for a map or program:
+// at most 15 characters of [A-Za-z0-9_.], made unique by a prefix.
+func kernelName(prefix string, i int, name string) string {
+	var b strings.Builder
+	for _, c := range name {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	s := fmt.Sprintf("%s%d_%s", prefix, i, b.String())
+	if len(s) > 15 {
+		s = s[:15]
+	}
+	return s
+}
+
+// buildMaps decides each map's layout and creates the map specifications.
+func (o *Object) buildMaps(prog *lang.Program) error {
+	cfg := prog.Config
+	for i, info := range sortedMaps(prog.Maps) {
+		m := &Map{Info: info}
+		if info.Key != nil {
+			m.KeySize = info.Key.Size
+		}
+		maxEntries := uint32(cfg.MaxMapKeys)
+		if info.MaxEntries > 0 {
+			maxEntries = uint32(info.MaxEntries)
+		}
+		spec := &ebpf.MapSpec{Name: kernelName("AT", i, strings.TrimPrefix(info.Name, "@")), MaxEntries: maxEntries}
+		v := info.Value
+		switch {
+		case v.Kind == lang.KindAgg && (v.Agg == lang.AggHist || v.Agg == lang.AggLhist):
+			m.Buckets = bucketCount(info)
+			if info.Key == nil {
+				m.Layout = LayoutBucketArray
+				spec.Type, spec.KeySize, spec.MaxEntries = ebpf.PerCPUArray, 4, uint32(m.Buckets)
+			} else {
+				m.Layout = LayoutBucketHash
+				spec.Type, spec.KeySize = ebpf.PerCPUHash, uint32(m.KeySize+8)
+			}
+			spec.ValueSize = 8
+		case v.Kind == lang.KindAgg:
+			if info.Key == nil {
+				m.Layout = LayoutPerCPUArray
+				spec.Type, spec.KeySize, spec.MaxEntries = ebpf.PerCPUArray, 4, 1
+			} else {
+				m.Layout = LayoutPerCPUHash
+				spec.Type, spec.KeySize = ebpf.PerCPUHash, uint32(m.KeySize)
+			}
+			spec.ValueSize = uint32(v.Size)
+		default:
+			m.Layout = LayoutHash
+			spec.Type = ebpf.Hash
+			spec.KeySize = uint32(m.KeySize)
+			if info.Key == nil {
+				spec.KeySize = 8
+			}
+			spec.ValueSize = uint32((v.Size + 7) &^ 7)
+		}
+		if info.Declared != "" && m.Layout == LayoutHash {
+			switch info.Declared {
+			case "lruhash":
+				spec.Type = ebpf.LRUHash
+			case "percpuhash":
+				spec.Type = ebpf.PerCPUHash
+			case "percpulruhash":
+				spec.Type = ebpf.LRUCPUHash
+			}
+		}
+		m.Spec = spec
+		o.Maps = append(o.Maps, m)
+	}
+	pages := cfg.PerfRbPages
+	if pages&(pages-1) != 0 {
+		// The ring buffer size must be a power of two pages.
+		p := 1
+		for p < pages {
+			p <<= 1
+		}
+		pages = p
+	}
+	o.Internal = []*ebpf.MapSpec{
+		{Name: EventsMap, Type: ebpf.RingBuf, MaxEntries: uint32(pages * 4096)},
+		{Name: LostMap, Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: 1},
+		{Name: GlobalsMap, Type: ebpf.Array, KeySize: 4, ValueSize: GlobalsSize, MaxEntries: 1},
+	}
+	return nil
+}
+
+// Layout of the globals map, written by the runtime before anything runs.
+const (
+	GlobalStartNs = 0 // ktime_get_ns() when tracing started, for elapsed
+	GlobalsSize   = 8
+)
+
+// bucketCount is the number of buckets a hist or lhist map needs.
+func bucketCount(info *lang.MapInfo) int {
+	if info.Value.Agg == lang.AggLhist {
+		return int((info.LhistMax-info.LhistMin)/info.LhistStep) + 2
+	}
+	// Bucket 0 holds negatives; the highest index, for 2^63 and above
+	// with precision k, is ((64-k) << k) + 2^k.
+	k := info.HistBits
+	return (65-k)<<k + 1
+}
+
+// compileVariant lowers one variant of an action block to a program. A
+// construct the checker accepted but lowering cannot handle is reported
+// at the probe rather than crashing the program.
+func (o *Object) compileVariant(v *lang.Variant, opts Options) (pg *Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pg, err = nil, &lang.Error{Pos: v.Probe.Pos, End: v.Probe.EndPos,
+				Msg: fmt.Sprintf("internal error compiling this probe: %v", r)}
+		}
+	}()
+	kind, ok := programKinds[v.Points[0].Kind]
+	if !ok {
+		return nil, &lang.Error{Pos: v.Probe.Pos, End: v.Probe.EndPos,
+			Msg: fmt.Sprintf("probe kind %s is not supported yet", v.Points[0].Kind)}
+	}
+	c := newCompiler(o, v, opts)
+	if err := c.lowerProgram(); err != nil {
+		return nil, err
+	}
+	code, pos, err := c.assemble()
+	if err != nil {
+		return nil, &lang.Error{Pos: v.Probe.Pos, End: v.Probe.EndPos, Msg: err.Error()}
+	}
+	idx := len(o.Programs)
+	spec := &ebpf.ProgramSpec{
+		Name:         kernelName("p", idx, v.Points[0].Name),
+		Type:         kind.progType,
+		AttachType:   kind.attachType,
+		Instructions: code,
+		License:      "GPL",
+	}
+	return &Program{
+		Name:   v.Points[0].Name,
+		Kind:   v.Points[0].Kind,
+		Points: v.Points,
+		Spec:   spec,
+		Pos:    pos,
+		Probe:  v.Probe.Span,
+		Order:  v.Probe.Index,
+	}, nil
+}
+
+// assemble allocates registers, emits machine code and runs the peephole
+// optimizer.
+func (c *compiler) assemble() (asm.Instructions, []lang.Span, error) {
+	c.b.deadCode()
+	phys, err := c.b.regalloc()
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.b.frame.max > 512 {
+		return nil, nil, fmt.Errorf("the probe needs %d bytes of stack, more than the 512 BPF allows", c.b.frame.max)
+	}
+	code := peephole(c.b.emitMachine(phys, c.opts.CPUv4))
+	return finalize(code)
+}

@@ -1,0 +1,182 @@
+package codegen
+
+import (
+	"github.com/cilium/ebpf/asm"
+
+	"github.com/gtrace/gtrace/lang"
+)
+
+func (c *compiler) block(b *lang.Block) error {
+	for _, s := range b.Stmts {
+		if err := c.stmt(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stmt lowers one statement. Temporaries it allocates are released when
+// it ends.
+func (c *compiler) stmt(s lang.Stmt) error {
+	mark := c.b.frame.mark()
+	defer c.b.frame.release(mark)
+	c.at(s)
+	switch s := s.(type) {
+	case *lang.ExprStmt:
+		switch {
+		case s.Op == "":
+			c.value(s.X)
+		default:
+			c.assign(s)
+		}
+	case *lang.LetStmt:
+		d := s.Decl
+		if s.Value != nil {
+			c.assignVar(d, "=", s.Value)
+		} else {
+			c.resetVar(d)
+		}
+	case *lang.IfStmt:
+		return c.ifStmt(s)
+	case *lang.WhileStmt:
+		head, body, end := c.b.newLabel(), c.b.newLabel(), c.b.newLabel()
+		c.b.mark(head)
+		c.cond(s.Cond, body, end)
+		c.b.mark(body)
+		c.loops = append(c.loops, loopLabels{brk: end, cont: head})
+		err := c.block(s.Body)
+		c.loops = c.loops[:len(c.loops)-1]
+		if err != nil {
+			return err
+		}
+		c.b.goTo(head)
+		c.b.mark(end)
+	case *lang.UnrollStmt:
+		n := c.value(s.Count).imm
+		for i := int64(0); i < n; i++ {
+			if err := c.block(s.Body); err != nil {
+				return err
+			}
+		}
+	case *lang.ForStmt:
+		return c.forRange(s)
+	case *lang.JumpStmt:
+		switch s.Kind {
+		case "return":
+			c.b.goTo(c.exit)
+		case "break":
+			c.b.goTo(c.loops[len(c.loops)-1].brk)
+		case "continue":
+			c.b.goTo(c.loops[len(c.loops)-1].cont)
+		}
+	case *lang.BlockStmt:
+		return c.block(s.Block)
+	}
+	return nil
+}
+
+func (c *compiler) ifStmt(s *lang.IfStmt) error {
+	then, els, end := c.b.newLabel(), c.b.newLabel(), c.b.newLabel()
+	c.cond(s.Cond, then, els)
+	c.b.mark(then)
+	if err := c.block(s.Then); err != nil {
+		return err
+	}
+	c.b.goTo(end)
+	c.b.mark(els)
+	if s.Else != nil {
+		var err error
+		if s.Else.If != nil {
+			err = c.ifStmt(s.Else.If)
+		} else {
+			err = c.block(s.Else.Block)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	c.b.mark(end)
+	return nil
+}
+
+// forRange lowers for ($i : start..end).
+func (c *compiler) forRange(s *lang.ForStmt) error {
+	slot := c.vars[s.Decl]
+	c.b.mov(slot.reg, c.reg(c.value(s.First)))
+	end := c.b.copyReg(c.reg(c.value(s.End)))
+	head, body, cont, done := c.b.newLabel(), c.b.newLabel(), c.b.newLabel(), c.b.newLabel()
+	c.b.mark(head)
+	c.b.jump(asm.JSGE, slot.reg, end, done)
+	c.b.mark(body)
+	c.loops = append(c.loops, loopLabels{brk: done, cont: cont})
+	err := c.block(s.Body)
+	c.loops = c.loops[:len(c.loops)-1]
+	if err != nil {
+		return err
+	}
+	c.b.mark(cont)
+	c.b.aluImmInto(slot.reg, asm.Add, slot.reg, 1)
+	c.b.goTo(head)
+	c.b.mark(done)
+	return nil
+}
+
+// resetVar sets a variable back to zero (a let without a value).
+func (c *compiler) resetVar(d *lang.VarDecl) {
+	s := c.vars[d]
+	if s == nil {
+		return
+	}
+	if isScalar(d.Type) {
+		c.b.setImm(s.reg, 0)
+		return
+	}
+	c.zero(s.mem, d.Type.Size)
+}
+
+func (c *compiler) assign(s *lang.ExprStmt) {
+	switch target := s.X.(type) {
+	case *lang.Var:
+		c.assignVar(target.Decl, s.Op, s.Value)
+	case *lang.MapExpr:
+		c.mapAssign(target, s.Op, s.Value)
+	}
+}
+
+// assignVar lowers $x = v and $x op= v.
+func (c *compiler) assignVar(d *lang.VarDecl, op string, value lang.Expr) {
+	s := c.vars[d]
+	t := d.Type
+	if op != "=" {
+		cur := val{t: t, reg: s.reg}
+		c.b.mov(s.reg, c.reg(c.arith(op[:len(op)-1], cur, c.value(value), t)))
+		return
+	}
+	if isScalar(t) {
+		v := c.value(value)
+		if v.konst {
+			c.b.setImm(s.reg, v.imm)
+		} else {
+			c.b.mov(s.reg, c.reg(v))
+		}
+		return
+	}
+	if refersTo(value, d) {
+		tmp := c.temp(t.Size)
+		c.into(value, tmp, t, false)
+		c.copyMem(s.mem, tmp, t.Size)
+		return
+	}
+	c.into(value, s.mem, t, false)
+}
+
+// refersTo reports whether an expression reads the variable.
+func refersTo(e lang.Expr, d *lang.VarDecl) bool {
+	found := false
+	lang.Inspect(e, func(n lang.Node) {
+		if v, ok := n.(*lang.Var); ok && v.Decl == d {
+			found = true
+		}
+	})
+	return found
+}
