@@ -1,0 +1,140 @@
+package runtime
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
+
+	"github.com/gtrace/gtrace/lang"
+)
+
+// attacher attaches one program at one of its points and returns what to
+// close to detach it.
+type attacher func(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, error)
+
+// attachers is the table of probe kinds the runtime attaches, by kind
+// name. BEGIN and END are run, not attached.
+var attachers = map[string]attacher{
+	"tracepoint": attachTracepoint,
+	"interval":   attachTimer(false),
+	"profile":    attachTimer(true),
+}
+
+// attach attaches every program at every point.
+func (r *runner) attach() error {
+	for _, p := range r.obj.Programs {
+		if p.Kind == "BEGIN" || p.Kind == "END" {
+			continue
+		}
+		at, ok := attachers[p.Kind]
+		if !ok {
+			return probeError(p.Points[0], fmt.Errorf("attaching %s probes is not supported", p.Kind))
+		}
+		prog := r.coll.Programs[p.Spec.Name]
+		for _, pt := range p.Points {
+			closers, err := at(prog, pt)
+			r.links = append(r.links, closers...)
+			if err != nil {
+				return probeError(pt, err)
+			}
+			if r.opts.Verbose {
+				fmt.Fprintf(r.opts.Stderr, "attached %s\n", pt.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// probeError names the probe an attach error is about, at its position.
+func probeError(pt *lang.ProbePoint, err error) error {
+	return &lang.Error{Pos: pt.Pos, End: pt.EndPos, Msg: fmt.Sprintf("failed to attach %s: %v", pt.Name, err)}
+}
+
+func attachTracepoint(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, error) {
+	l, err := link.Tracepoint(pt.Target, pt.Func, prog, nil)
+	if err != nil {
+		return nil, err
+	}
+	return []io.Closer{l}, nil
+}
+
+// attachTimer attaches to a cpu-clock perf event: on one CPU for interval
+// probes, on every online CPU for profile probes.
+func attachTimer(everyCPU bool) attacher {
+	return func(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, error) {
+		cpus, err := onlineCPUs()
+		if err != nil {
+			return nil, err
+		}
+		if !everyCPU {
+			cpus = cpus[:1]
+		}
+		attr := unix.PerfEventAttr{
+			Type:   unix.PERF_TYPE_SOFTWARE,
+			Config: unix.PERF_COUNT_SW_CPU_CLOCK,
+			Size:   uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
+		}
+		switch {
+		case pt.Unit == "hz" && everyCPU:
+			attr.Sample = pt.Count
+			attr.Bits |= unix.PerfBitFreq
+		case pt.Unit == "hz":
+			attr.Sample = 1e9 / pt.Count
+		default:
+			attr.Sample = pt.PeriodNanos()
+		}
+		var closers []io.Closer
+		for _, cpu := range cpus {
+			fd, err := unix.PerfEventOpen(&attr, -1, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
+			if err != nil {
+				return closers, fmt.Errorf("opening a perf event on CPU %d: %w", cpu, err)
+			}
+			ev := os.NewFile(uintptr(fd), "perf-event")
+			closers = append(closers, ev)
+			l, err := link.AttachRawLink(link.RawLinkOptions{Target: fd, Program: prog, Attach: ebpf.AttachPerfEvent})
+			if err != nil {
+				return closers, err
+			}
+			closers = append(closers, l)
+		}
+		return closers, nil
+	}
+}
+
+// onlineCPUs lists the online CPUs.
+func onlineCPUs() ([]int, error) {
+	data, err := os.ReadFile("/sys/devices/system/cpu/online")
+	if err != nil {
+		return nil, err
+	}
+	return parseCPUList(strings.TrimSpace(string(data)))
+}
+
+// parseCPUList parses a kernel CPU list such as 0-3,5.
+func parseCPUList(s string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, found := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil {
+			return nil, fmt.Errorf("bad CPU list %q", s)
+		}
+		b := a
+		if found {
+			if b, err = strconv.Atoi(hi); err != nil {
+				return nil, fmt.Errorf("bad CPU list %q", s)
+			}
+		}
+		for c := a; c <= b; c++ {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
