@@ -29,7 +29,7 @@ bench: build
 
 fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz FuzzParse -fuzztime 30s
-	$(GO) test ./lang -run '^$$' -fuzz FuzzCompile -fuzztime 30s
+	$(GO) test ./codegen -run '^$$' -fuzz FuzzCompile -fuzztime 30s
 
 clean:
 	rm -rf bin

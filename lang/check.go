@@ -68,6 +68,10 @@ type MapInfo struct {
 	// Declared map type ("hash", "lruhash", ...) and size, when declared.
 	Declared   string
 	MaxEntries int
+
+	// assigned records an assignment whose value may have failed to type:
+	// such a map is not reported as undefined (the value's error is).
+	assigned bool
 }
 
 // Check resolves and type-checks a parsed program: it expands attach
@@ -354,9 +358,15 @@ func (c *checker) pass() {
 
 // checkMaps reports maps that are read but never written.
 func (c *checker) checkMaps() {
+	failed := c.errs.Err() != nil
 	for _, m := range c.maps {
-		if m.Value == nil {
+		switch {
+		case m.Value != nil:
+		case !m.assigned:
 			c.errs = append(c.errs, errorAt(m.Span, "Undefined map: %s", m.Name))
+		case !failed:
+			// Assigned, but only ever from itself.
+			c.errs = append(c.errs, errorAt(m.Span, "Could not resolve the type of %s: it is only assigned values read from itself", m.Name))
 		}
 	}
 }

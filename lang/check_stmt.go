@@ -222,6 +222,7 @@ func (c *checker) assignVar(s *ExprStmt, v *Var) {
 // assignMap checks @m[k] = v and @m[k] op= v.
 func (c *checker) assignMap(s *ExprStmt, m *MapExpr) {
 	info := c.mapKeys(m)
+	info.assigned = true
 	if s.Op != "=" {
 		vt := c.expr(s.Value)
 		c.requireInt(s.Value, vt, s.Op)
@@ -252,14 +253,21 @@ func (c *checker) assignMap(s *ExprStmt, m *MapExpr) {
 	m.setType(info.Value)
 }
 
-// mapKeys finds or creates a map's info and types its keys.
-func (c *checker) mapKeys(m *MapExpr) *MapInfo {
+// mapRef finds or creates a map's info for a use of the whole map
+// (print, clear, zero), which does not involve its keys.
+func (c *checker) mapRef(m *MapExpr) *MapInfo {
 	info, ok := c.maps[m.Name]
 	if !ok {
 		info = &MapInfo{Name: m.Name, Span: m.Span}
 		c.maps[m.Name] = info
 		c.changed = true
 	}
+	return info
+}
+
+// mapKeys finds or creates a map's info and types its keys.
+func (c *checker) mapKeys(m *MapExpr) *MapInfo {
+	info := c.mapRef(m)
 	var kt *Type
 	if m.Indexed {
 		var elems []*Type

@@ -362,7 +362,10 @@ func (p *exprParser) primary() (Expr, error) {
 				return nil, err
 			}
 			if len(keys) == 0 {
-				return nil, &Error{Pos: end, End: end, Msg: "syntax error, unexpected ], expecting map key"}
+				close := end
+				close.Offset--
+				close.Column--
+				return nil, &Error{Pos: close, End: end, Msg: "syntax error, unexpected ], expecting map key"}
 			}
 			m.Keys = keys
 			m.EndPos = end

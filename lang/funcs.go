@@ -61,6 +61,8 @@ func argCountError(name string, min, max, got int) string {
 		return fmt.Sprintf("%s() requires %s (%d provided)", name, count(min), got)
 	case got < min:
 		return fmt.Sprintf("%s() requires at least %s (%d provided)", name, count(min), got)
+	case max == 1:
+		return fmt.Sprintf("%s() takes up to one argument (%d provided)", name, got)
 	default:
 		return fmt.Sprintf("%s() takes up to %d arguments (%d provided)", name, max, got)
 	}
@@ -165,10 +167,7 @@ func checkPrintf(c *checker, call *Call) *Type {
 
 func checkPrint(c *checker, call *Call) *Type {
 	if m, ok := call.Args[0].(*MapExpr); ok && !m.Indexed {
-		info := c.maps[m.Name]
-		if info == nil {
-			c.mapKeys(m)
-		}
+		c.mapRef(m)
 		for _, a := range call.Args[1:] {
 			t := c.expr(a)
 			if _, ok := c.constInt(a); !ok && t != nil {
@@ -259,7 +258,7 @@ func (c *checker) mapArg(call *Call, e Expr, indexed bool) *MapExpr {
 
 func checkMapOp(c *checker, call *Call) *Type {
 	if m := c.mapArg(call, call.Args[0], false); m != nil {
-		c.mapKeys(m)
+		c.mapRef(m)
 	}
 	return TypeNone
 }

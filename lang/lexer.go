@@ -93,6 +93,9 @@ type lexState struct {
 	pos   lexer.Position
 	mode  lexMode
 	depth int
+	// end is where the last token ended: an "unexpected end of file"
+	// points there rather than past trailing blank lines.
+	end lexer.Position
 }
 
 func newLexState(filename, src string) *lexState {
@@ -163,6 +166,7 @@ func skipLayout(src string, off int) int {
 }
 
 func (l *lexState) token(typ lexer.TokenType, start lexer.Position) lexer.Token {
+	l.end = l.pos
 	return lexer.Token{Type: typ, Value: l.src[start.Offset:l.pos.Offset], Pos: start}
 }
 
@@ -181,6 +185,9 @@ func (l *lexState) Next() (lexer.Token, error) {
 	}
 	start := l.pos
 	if l.pos.Offset >= len(l.src) {
+		if l.end.Line > 0 {
+			return lexer.EOFToken(l.end), nil
+		}
 		return lexer.EOFToken(start), nil
 	}
 	c := l.src[l.pos.Offset]

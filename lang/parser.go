@@ -17,9 +17,12 @@ var buildParser = sync.OnceValue(func() *participle.Parser[Program] {
 		participle.Union[Stmt](&LetStmt{}, &IfStmt{}, &WhileStmt{}, &UnrollStmt{}, &ForStmt{},
 			&JumpStmt{}, &BlockStmt{}, &ExprStmt{}),
 		participle.ParseTypeWith(parseExpression),
-		participle.UseLookahead(2),
 	)
 })
+
+// internalParseError starts the message of a parser panic turned into an
+// error; the fuzz tests look for it.
+const internalParseError = "internal parser error: "
 
 // Parse parses a script. The file name is used in positions; use "" for a
 // script given on the command line (it is reported as "stdin", as bpftrace
@@ -29,7 +32,7 @@ func Parse(filename, src string) (prog *Program, err error) {
 		// participle reports some grammar conflicts by panicking; a script
 		// must never crash the program.
 		if r := recover(); r != nil {
-			prog, err = nil, &Error{Pos: Position{Filename: filename, Line: 1, Column: 1}, Msg: fmt.Sprint("syntax error ", r)}
+			prog, err = nil, &Error{Pos: Position{Filename: filename, Line: 1, Column: 1}, Msg: fmt.Sprint(internalParseError, r)}
 		}
 	}()
 	prog, err = buildParser().ParseString(filename, src)

@@ -99,6 +99,7 @@ type Result struct {
 // Exec runs the tracer and returns its output with the attach
 // notification removed.
 func Exec(r Run) (Result, error) {
+	defer Lock()()
 	if r.Timeout == 0 {
 		r.Timeout = 30 * time.Second
 	}

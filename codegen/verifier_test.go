@@ -1,0 +1,66 @@
+package codegen
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/gtrace/gtrace/btf"
+	"github.com/gtrace/gtrace/internal/testenv"
+	"github.com/gtrace/gtrace/lang"
+)
+
+// verifierScripts exercise every construct lowering handles; each must be
+// accepted by the kernel's verifier as generated.
+var verifierScripts = []string{
+	`BEGIN { printf("%d %s %u %x\n", pid, comm, uid, nsecs); exit(); }`,
+	`BEGIN { @c = count(); @s = sum(-3); @mi = min(4); @ma = max(-4); @a = avg(7); @st = stats(9); }`,
+	`BEGIN { @h = hist(12345); @h2 = hist(-1); @hk[comm] = hist(7); @l = lhist(5, 0, 100, 10); @lk[1, "x"] = lhist(500, 0, 100, 10); }`,
+	`BEGIN { @hp = hist(1000, 3); @hp2[1] = hist(0, 5); }`,
+	`BEGIN { @x = 1; @x += 2; @x++; --@x; @y[pid, comm] = @x * 2; delete(@y[pid, comm]); clear(@y); zero(@x); print(@x); print(@y, 5, 2); }`,
+	`BEGIN { $i = 0; while ($i < 100) { @[$i % 7] = count(); if ($i == 50) { break; } $i++; } }`,
+	`BEGIN { $s = "abc"; $t = comm; if ($t == $s) { printf("same\n"); } if (comm != "x") { @n[str($1)] = count(); } }`,
+	`BEGIN { $t = (1, "two", (3, "four")); print($t); printf("%d %s\n", $t.0, $t.2.1); @k[$t.1, $t.0] = $t; }`,
+	`BEGIN { $a = (int8)200; $b = (uint16)-1; $c = (int32)0x80000000; $d = -$a / 3 % 2 >> 1 << 3; printf("%d %d %d %d\n", $a, $b, $c, $d); }`,
+	`BEGIN { $x = 7; $y = $x > 3 ? $x : -$x; $z = $x > 3 ? "big" : "small"; unroll(3) { $x = $x * 2; } printf("%d %s %d\n", $y, $z, $x); }`,
+	`BEGIN { for ($i : 0..10) { if ($i == 2) { continue; } @r = sum($i); } return; }`,
+	`BEGIN { @p[probe] = count(); printf("%s %d %d\n", probe, cpu, elapsed); exit(3); } END { print(@p); }`,
+	`tracepoint:syscalls:sys_enter_openat { @[str(args->filename)] = count(); printf("%d %d\n", args->dfd, args.flags); }`,
+	`tracepoint:sched:sched_switch { @[args->prev_comm, args->next_pid] = count(); }`,
+	`tracepoint:sched:sched_process_exec { printf("%s\n", str(args->filename)); }`,
+	`tracepoint:syscalls:sys_enter_read /args->count > 100/ { @bytes = hist(args->count); @fd[args->fd] = sum(args->count); }`,
+	`interval:ms:10 { @ticks = count(); } profile:hz:99 { @cpu[cpu] = count(); }`,
+}
+
+func TestVerifierAccepts(t *testing.T) {
+	testenv.BPF(t)
+	kernel := btf.NewKernel(btf.Options{})
+	for _, src := range verifierScripts {
+		prog, err := lang.Parse("", src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		err = lang.Check(prog, lang.CheckOptions{Kernel: kernel, Config: lang.DefaultConfig(), Params: []string{"param"}})
+		if err != nil {
+			t.Fatalf("%s: %v", src, lang.Render(err, map[string]string{"": src}))
+		}
+		for _, v4 := range []bool{false, true} {
+			obj, err := Compile(prog, nil, Options{CPUv4: v4})
+			if err != nil {
+				t.Fatalf("%s: %v", src, err)
+			}
+			coll, err := ebpf.NewCollection(obj.CollectionSpec())
+			if err != nil {
+				var ve *ebpf.VerifierError
+				if errors.As(err, &ve) {
+					err = fmt.Errorf("%w\n%+v\n%s", err, ve, obj.Dump())
+				}
+				t.Errorf("v4=%v %s:\n%v", v4, src, err)
+				continue
+			}
+			coll.Close()
+		}
+	}
+}
