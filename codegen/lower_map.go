@@ -257,16 +257,7 @@ func (c *compiler) bucket(mp *Map, x vreg, t *lang.Type) vreg {
 	c.b.setImm(r, 0)
 	c.b.jumpImm(asm.JSLT, x, 0, done)
 	c.b.jumpImm(asm.JLE, x, mask, small)
-	n := c.b.copyReg(x)
-	l := c.b.movImm(0)
-	for _, shift := range []int64{32, 16, 8, 4, 2, 1} {
-		skip := c.b.newLabel()
-		t := c.b.aluImm(asm.RSh, n, shift)
-		c.b.jumpImm(asm.JEq, t, 0, skip)
-		c.b.mov(n, t)
-		c.b.aluImmInto(l, asm.Add, l, shift)
-		c.b.mark(skip)
-	}
+	l := c.log2(x)
 	if k == 0 {
 		c.b.mov(r, c.b.aluImm(asm.Add, l, 2))
 	} else {
@@ -280,4 +271,26 @@ func (c *compiler) bucket(mp *Map, x vreg, t *lang.Type) vreg {
 	c.b.mov(r, c.b.aluImm(asm.Add, x, 1))
 	c.b.mark(done)
 	return r
+}
+
+// log2 computes floor(log2 x) for x > 0 by binary search: the top half is
+// tested by shifting (2^32 does not fit an immediate), the rest against
+// immediate thresholds.
+func (c *compiler) log2(x vreg) vreg {
+	n := c.b.copyReg(x)
+	l := c.b.movImm(0)
+	skip := c.b.newLabel()
+	t := c.b.aluImm(asm.RSh, n, 32)
+	c.b.jumpImm(asm.JEq, t, 0, skip)
+	c.b.mov(n, t)
+	c.b.setImm(l, 32)
+	c.b.mark(skip)
+	for _, shift := range []int64{16, 8, 4, 2, 1} {
+		skip := c.b.newLabel()
+		c.b.jumpImm(asm.JLT, n, 1<<shift, skip)
+		c.b.aluImmInto(n, asm.RSh, n, shift)
+		c.b.aluImmInto(l, asm.Add, l, shift)
+		c.b.mark(skip)
+	}
+	return l
 }

@@ -203,8 +203,9 @@ func (r *runner) loop(ctx context.Context) error {
 	go func() {
 		select {
 		case <-ctx.Done():
-			// Wake the reader up; it then sees the context is done.
-			r.rd.SetDeadline(time.Now())
+			// Wake the reader up (SetDeadline would wait for the blocked
+			// read); it then returns what is pending and ErrFlushed.
+			r.rd.Flush()
 		case <-done:
 		}
 	}()
@@ -215,7 +216,7 @@ func (r *runner) loop(ctx context.Context) error {
 		}
 		err := r.rd.ReadInto(&rec)
 		switch {
-		case errors.Is(err, os.ErrDeadlineExceeded):
+		case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, ringbuf.ErrFlushed):
 			continue
 		case err != nil:
 			return fmt.Errorf("reading events: %w", err)
@@ -237,6 +238,9 @@ func (r *runner) drain() error {
 	var rec ringbuf.Record
 	for !r.exited {
 		err := r.rd.ReadInto(&rec)
+		if errors.Is(err, ringbuf.ErrFlushed) {
+			continue
+		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			break
 		}

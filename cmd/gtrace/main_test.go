@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gtrace/gtrace/internal/e2e"
@@ -80,6 +81,68 @@ func TestBadScripts(t *testing.T) {
 			for id := range after {
 				if !before[id] {
 					t.Errorf("BPF program %d is still loaded after the error", id)
+				}
+			}
+		})
+	}
+}
+
+// Scripts run from a file with positional parameters, and from stdin.
+func TestScriptSources(t *testing.T) {
+	gtrace := e2e.Gtrace(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "params.bt")
+	script := `BEGIN { printf("%d %s %d\n", $1, str($2), $#); exit(); }`
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e2e.Exec(e2e.Run{Tracer: gtrace, Args: []string{path, "42", "hello"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Attaching 1 probe...\n42 hello 2\n\n\n"; res.Stdout != want {
+		t.Errorf("file with params: %q, want %q (stderr %s)", res.Stdout, want, res.Stderr)
+	}
+	res, err = e2e.Exec(e2e.Run{Tracer: gtrace, Args: []string{"-"}, Stdin: `BEGIN { printf("hi\n"); exit(); }`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Attaching 1 probe...\nhi\n\n\n"; res.Stdout != want {
+		t.Errorf("stdin: %q, want %q (stderr %s)", res.Stdout, want, res.Stderr)
+	}
+}
+
+// SIGINT and SIGTERM stop tracing the way exit() does: END runs, maps
+// print, and every program and link is gone afterwards.
+func TestSignalsDetach(t *testing.T) {
+	gtrace := e2e.Gtrace(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			unlock := e2e.Lock()
+			defer unlock()
+			before, err := e2e.LoadedPrograms()
+			if err != nil {
+				t.Fatal(err)
+			}
+			script := `tracepoint:syscalls:sys_enter_getppid { @calls = count(); } interval:s:1 { @ticks = count(); } END { printf("end\n"); }`
+			res, err := e2e.Exec(e2e.Run{Tracer: gtrace, Args: []string{"-e", script},
+				Trigger: "for i in 1 2 3; do sh -c 'echo $PPID' >/dev/null; done", Stop: true, Signal: sig})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ExitCode != 0 {
+				t.Errorf("exit code %d (stderr %s)", res.ExitCode, res.Stderr)
+			}
+			if !strings.HasPrefix(res.Stdout, "Attaching 3 probes...\nend\n\n\n@calls: ") {
+				t.Errorf("stdout %q", res.Stdout)
+			}
+			after, err := e2e.LoadedPrograms()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for id := range after {
+				if !before[id] {
+					t.Errorf("BPF program %d is still loaded after %v", id, sig)
 				}
 			}
 		})

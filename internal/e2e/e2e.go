@@ -81,9 +81,10 @@ type Run struct {
 	Args   []string
 	// Trigger, when set, runs through sh -c once the probes are attached.
 	Trigger string
-	// Stop, when set, sends SIGINT to the tracer after the trigger ends
-	// (for scripts that do not exit by themselves).
-	Stop bool
+	// Stop, when set, sends Signal (SIGINT by default) to the tracer after
+	// the trigger ends, for scripts that do not exit by themselves.
+	Stop   bool
+	Signal syscall.Signal
 	// Timeout bounds the whole run (default 30s).
 	Timeout time.Duration
 	Env     []string
@@ -165,7 +166,11 @@ func Exec(r Run) (Result, error) {
 	if r.Stop {
 		// Give in-flight events a moment, as a user pressing Ctrl-C would.
 		time.Sleep(100 * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGINT)
+		sig := r.Signal
+		if sig == 0 {
+			sig = syscall.SIGINT
+		}
+		cmd.Process.Signal(sig)
 	}
 	cerr := <-copied
 	if err := <-copied; cerr == nil {
