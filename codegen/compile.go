@@ -102,6 +102,11 @@ func (o *Object) buildMaps(prog *lang.Program) error {
 				spec.Type, spec.KeySize = ebpf.PerCPUHash, uint32(m.KeySize)
 			}
 			spec.ValueSize = uint32(v.Size)
+			if v.Agg == lang.AggSum && m.Layout == LayoutPerCPUHash {
+				// An entry's existence says it was summed into; only
+				// the one-entry array needs the "set" word.
+				spec.ValueSize = 8
+			}
 		default:
 			m.Layout = LayoutHash
 			spec.Type = ebpf.Hash

@@ -156,7 +156,9 @@ func (c *compiler) aggregate(m *lang.MapExpr, mp *Map, call *lang.Call) {
 		c.addTo(p, 0, 1)
 	case lang.AggSum:
 		c.b.store(p, 0, c.b.alu(asm.Add, c.b.load(p, 0, asm.DWord, false), x), asm.DWord)
-		c.b.storeImm(p, 8, 1, asm.Word)
+		if mp.Layout == LayoutPerCPUArray {
+			c.b.storeImm(p, 8, 1, asm.Word)
+		}
 	case lang.AggMin, lang.AggMax:
 		store := c.b.newLabel()
 		c.b.jumpImm(asm.JEq, c.b.load(p, 8, asm.Word, false), 0, store)
@@ -175,11 +177,13 @@ func (c *compiler) aggregate(m *lang.MapExpr, mp *Map, call *lang.Call) {
 	c.b.goTo(done)
 	c.b.mark(missing)
 	if mp.Layout == LayoutPerCPUHash {
-		vm := c.temp(mp.Info.Value.Size)
+		vm := c.temp(int(mp.Spec.ValueSize))
 		switch agg {
 		case lang.AggCount:
 			c.storeImm(vm, 1, asm.DWord)
-		case lang.AggSum, lang.AggMin, lang.AggMax:
+		case lang.AggSum:
+			c.store(vm, x, asm.DWord)
+		case lang.AggMin, lang.AggMax:
 			c.store(vm, x, asm.DWord)
 			c.storeImm(vm.plus(8), 1, asm.DWord)
 		case lang.AggAvg, lang.AggStats:

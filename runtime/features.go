@@ -1,6 +1,10 @@
 package runtime
 
 import (
+	"fmt"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 	"strconv"
 	"strings"
 
@@ -28,4 +32,46 @@ func KernelVersion() (major, minor int) {
 func HasCPUv4() bool {
 	major, minor := KernelVersion()
 	return major > 6 || (major == 6 && minor >= 6)
+}
+
+// removeMemlock lifts RLIMIT_MEMLOCK on kernels that still charge BPF maps
+// to it (before 5.11, which accounts them to the memory cgroup instead).
+// cilium/ebpf's rlimit package does the same after a probe it runs at
+// init, which would cost every start a map creation.
+func removeMemlock() error {
+	if major, minor := KernelVersion(); major > 5 || (major == 5 && minor >= 11) {
+		return nil
+	}
+	inf := unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
+	if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &inf); err != nil {
+		return fmt.Errorf("raising the locked memory limit (RLIMIT_MEMLOCK): %w", err)
+	}
+	return nil
+}
+
+// Prewarm runs, in the background, the one-time kernel feature probes
+// cilium/ebpf makes before its first map creation, program load and test
+// run, so that they overlap with parsing and compiling instead of delaying
+// the load. It is safe to call once at program start; the returned
+// function waits for it to finish.
+func Prewarm() (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m, err := ebpf.NewMap(&ebpf.MapSpec{Name: "gtrace.warm", Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1})
+		if err == nil {
+			m.Close()
+		}
+		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+			Type:         ebpf.RawTracepoint,
+			License:      "GPL",
+			Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+		})
+		if err != nil {
+			return
+		}
+		prog.Run(&ebpf.RunOptions{Context: make([]byte, 8)})
+		prog.Close()
+	}()
+	return func() { <-done }
 }

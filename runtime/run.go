@@ -11,11 +11,11 @@ import (
 	"io"
 	"os"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/ringbuf"
-	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 
 	"github.com/gtrace/gtrace/codegen"
@@ -131,8 +131,8 @@ func (r *runner) printAttaching() {
 // load creates the maps and loads every program, mapping a verifier
 // rejection back to the script.
 func (r *runner) load() error {
-	if err := rlimit.RemoveMemlock(); err != nil {
-		return fmt.Errorf("raising the locked memory limit: %w", err)
+	if err := removeMemlock(); err != nil {
+		return err
 	}
 	spec := r.obj.CollectionSpec()
 	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{})
@@ -291,11 +291,19 @@ func (r *runner) reportLost() {
 	}
 }
 
-// detach closes every link and perf event, in reverse order.
+// detach closes every link and perf event. Each close of a tracepoint
+// waits for an RCU grace period in the kernel, so they run concurrently
+// and share the wait.
 func (r *runner) detach() {
-	for i := len(r.links) - 1; i >= 0; i-- {
-		r.links[i].Close()
+	var wg sync.WaitGroup
+	for _, l := range r.links {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.Close()
+		}()
 	}
+	wg.Wait()
 	r.links = nil
 }
 

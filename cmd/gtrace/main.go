@@ -40,6 +40,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "gtrace %s\n", version)
 		return 0
 	}
+	// The kernel feature probes of the first load overlap with compiling.
+	defer runtime.Prewarm()()
 	name, src, err := source(o, stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
