@@ -22,6 +22,8 @@ func (c *compiler) callValue(e *lang.Call) val {
 			a.Args = []Arg{{Type: lang.TypeInt64}}
 		}
 		c.event(a, e.Args)
+		// exit() also ends the probe, as in bpftrace.
+		c.b.goTo(c.exit)
 	case "clear", "zero":
 		kind := ActClear
 		if e.Name == "zero" {

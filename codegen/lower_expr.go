@@ -275,7 +275,7 @@ func (c *compiler) compare(e *lang.Binary, tl, fl int) bool {
 }
 
 // compareSigned decides whether a comparison is signed: when both sides
-// are, or one is and the other is a non-negative literal.
+// are signed, as in bpftrace (a literal takes the other side's sign).
 func compareSigned(a, b *lang.Type) bool {
 	if a.Kind != lang.KindInt || b.Kind != lang.KindInt {
 		return false
@@ -286,7 +286,7 @@ func compareSigned(a, b *lang.Type) bool {
 	case b.Literal && !a.Literal:
 		return a.Signed
 	}
-	return a.Signed || b.Signed
+	return a.Signed && b.Signed
 }
 
 // compareStrings compares two strings up to and including the first NUL.

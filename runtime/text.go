@@ -91,16 +91,27 @@ func (d *decoder) entryText(t *lang.Type, e *entry, div int64) string {
 		}
 		return strconv.FormatUint(e.num/uint64(div), 10)
 	case lang.AggAvg:
-		return strconv.FormatInt(e.average()/div, 10)
+		if !t.AggSigned {
+			return strconv.FormatUint(uint64(e.average(false))/uint64(div), 10)
+		}
+		return strconv.FormatInt(e.average(true)/div, 10)
 	case lang.AggStats:
-		return fmt.Sprintf("count %d, average %d, total %d", e.count, e.average(), e.total)
+		if !t.AggSigned {
+			return fmt.Sprintf("count %d, average %d, total %d", e.count, uint64(e.average(false)), uint64(e.total))
+		}
+		return fmt.Sprintf("count %d, average %d, total %d", e.count, e.average(true), e.total)
 	}
 	return "?"
 }
 
-func (e *entry) average() int64 {
+// average is total/count, signed or unsigned as the averaged values are;
+// the unsigned result is returned as the bits of an int64.
+func (e *entry) average(signed bool) int64 {
 	if e.count == 0 {
 		return 0
+	}
+	if !signed {
+		return int64(uint64(e.total) / uint64(e.count))
 	}
 	return e.total / e.count
 }
@@ -126,8 +137,8 @@ func (d *decoder) sortEntries(m *codegen.Map, entries []*entry) {
 		}
 	case t.Kind == lang.KindAgg && (t.Agg == lang.AggAvg || t.Agg == lang.AggStats):
 		cmpValue = func(a, b *entry) int {
-			x, y := a.average(), b.average()
-			return cmp3(x < y, x > y)
+			x, y := uint64(a.average(t.AggSigned)), uint64(b.average(t.AggSigned))
+			return cmp3(less(x, y, t.AggSigned), less(y, x, t.AggSigned))
 		}
 	case t.Kind == lang.KindAgg:
 		signed := t.AggSigned && t.Agg != lang.AggCount
