@@ -78,6 +78,9 @@ func (o *Object) probeID(name string) int {
 }
 
 func (c *compiler) builtin(e *lang.Ident) val {
+	if e.Const {
+		return val{t: e.Type(), konst: true, imm: e.Value}
+	}
 	if f, ok := builtins[e.Name]; ok {
 		return f(c, e)
 	}

@@ -31,13 +31,35 @@ type varSlot struct {
 }
 
 // mem is a memory location: base register plus offset, or the frame
-// pointer when base is 0.
+// pointer when base is 0. space says whose memory it is: BPF memory (the
+// stack, map values, ring-buffer records) is read and written directly,
+// the context is read directly, kernel and user memory only through the
+// probe_read helpers.
 type mem struct {
-	base vreg
-	off  int
+	base  vreg
+	off   int
+	space lang.AddrSpace
 }
 
-func (m mem) plus(off int) mem { return mem{m.base, m.off + off} }
+func (m mem) plus(off int) mem { return mem{m.base, m.off + off, m.space} }
+
+// foreign reports whether m must be read through a probe_read helper.
+func (m mem) foreign() bool { return m.space == lang.AddrKernel || m.space == lang.AddrUser }
+
+// probeRead copies n bytes from foreign memory (kernel or user; the
+// context is kernel memory) into BPF memory.
+func (c *compiler) probeRead(dst, src mem, n int, str bool) {
+	fn := asm.FnProbeReadKernel
+	switch {
+	case src.space == lang.AddrUser && str:
+		fn = asm.FnProbeReadUserStr
+	case src.space == lang.AddrUser:
+		fn = asm.FnProbeReadUser
+	case str:
+		fn = asm.FnProbeReadKernelStr
+	}
+	c.b.call(fn, c.addr(dst), c.b.movImm(int64(n)), c.addr(src))
+}
 
 // val is a lowered expression: a constant, a register, or memory.
 type val struct {
@@ -122,6 +144,11 @@ func (c *compiler) addr(m mem) vreg {
 }
 
 func (c *compiler) load(m mem, size asm.Size, signed bool) vreg {
+	if m.foreign() {
+		tmp := c.temp(8)
+		c.probeRead(tmp, m, int(size.Sizeof()), false)
+		return c.load(tmp, size, signed)
+	}
 	if m.base == 0 {
 		r := c.b.reg()
 		c.b.emit(inst{op: opFrameLoad, dst: r, off: int16(m.off), size: size})
@@ -188,8 +215,12 @@ func (c *compiler) zero(m mem, n int) {
 	}
 }
 
-// copyMem copies n bytes from src to dst.
+// copyMem copies n bytes from src to dst (which must be BPF memory).
 func (c *compiler) copyMem(dst, src mem, n int) {
+	if src.foreign() || src.space == lang.AddrCtx {
+		c.probeRead(dst, src, n, false)
+		return
+	}
 	for off := 0; off < n; {
 		size, w := chunk(alignOf(dst)+off, n-off)
 		if alignOf(src) != alignOf(dst) {

@@ -2,7 +2,6 @@ package codegen
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/cilium/ebpf/asm"
 
@@ -45,6 +44,8 @@ func (c *compiler) value(e lang.Expr) val {
 		return c.castValue(e)
 	case *lang.SizeofExpr:
 		return val{t: t, konst: true, imm: int64(e.Size)}
+	case *lang.OffsetofExpr:
+		return val{t: t, konst: true, imm: int64(e.Offset)}
 	case *lang.IncDec:
 		return c.incDec(e)
 	case *lang.MapExpr:
@@ -540,23 +541,13 @@ func (c *compiler) unary(e *lang.Unary) val {
 		}
 		return val{t: t, reg: c.normalize(c.b.aluImm(asm.Xor, c.reg(x), -1), t)}
 	case "*":
-		p := c.reg(c.value(e.X))
-		return val{t: t, reg: c.probeReadScalar(p, t, e.X.Type().Space)}
+		m := c.locate(e)
+		if !isScalar(t) {
+			return val{t: t, inMem: true, m: m}
+		}
+		return val{t: t, reg: c.readScalar(m, t, nil)}
 	}
 	panic("codegen: unary " + e.Op)
-}
-
-// probeReadScalar reads a scalar through a pointer with the probe_read
-// helper of the pointer's address space.
-func (c *compiler) probeReadScalar(p vreg, t *lang.Type, space lang.AddrSpace) vreg {
-	tmp := c.temp(8)
-	fn := asm.FnProbeReadKernel
-	if space == lang.AddrUser {
-		fn = asm.FnProbeReadUser
-	}
-	c.zero(tmp, 8)
-	c.b.call(fn, c.addr(tmp), c.b.movImm(int64(t.Size)), p)
-	return c.load(tmp, sizeOf(t.Size), t.Signed)
 }
 
 func (c *compiler) ternary(e *lang.Ternary) val {
@@ -649,101 +640,132 @@ func (c *compiler) incDec(e *lang.IncDec) val {
 
 func (c *compiler) field(e *lang.FieldExpr) val {
 	t := e.Type()
-	xt := e.X.Type()
-	if xt.Kind == lang.KindTuple {
-		x := c.value(e.X)
-		i, _ := strconv.Atoi(e.Name)
-		m := x.m.plus(xt.Fields[i].Offset)
-		if isScalar(t) {
-			return val{t: t, reg: c.load(m, sizeOf(t.Size), t.Signed)}
-		}
+	m := c.locate(e)
+	if !isScalar(t) {
 		return val{t: t, inMem: true, m: m}
 	}
-	if !isScalar(t) {
-		return c.viaMemory(e)
-	}
-	base, f, space := c.structField(e)
-	if space == lang.AddrCtx {
-		return val{t: t, reg: c.b.load(base, f.Offset, sizeOf(t.Size), t.Signed)}
-	}
-	p := c.b.aluImm(asm.Add, base, int64(f.Offset))
-	return val{t: t, reg: c.probeReadScalar(p, t, space)}
+	return val{t: t, reg: c.readScalar(m, t, e.Bitfield)}
 }
 
-// structField lowers the base of x.f / x->f and finds the field.
-func (c *compiler) structField(e *lang.FieldExpr) (vreg, lang.Field, lang.AddrSpace) {
-	xt := e.X.Type()
-	st := xt
-	if xt.Kind == lang.KindPointer {
-		st = xt.Elem
+// locate returns where the value of a field, element or dereference
+// lives, without reading it.
+func (c *compiler) locate(e lang.Expr) mem {
+	switch e := e.(type) {
+	case *lang.FieldExpr:
+		return c.base(e.X).plus(e.Offset)
+	case *lang.IndexExpr:
+		base := c.base(e.X)
+		size := e.Type().Size
+		iv := c.value(e.Index)
+		if iv.konst {
+			return base.plus(int(iv.imm) * size)
+		}
+		if base.foreign() || base.space == lang.AddrCtx {
+			off := c.b.aluImm(asm.Mul, c.reg(iv), int64(size))
+			return mem{base: c.b.alu(asm.Add, c.b.copyReg(c.addr(base)), off), space: base.space}
+		}
+		panic("codegen: variable index into BPF memory is not supported yet")
+	case *lang.Unary:
+		if e.Op == "*" {
+			return mem{base: c.reg(c.value(e.X)), space: e.X.Type().Space}
+		}
 	}
-	f, _ := st.FieldByName(e.Name)
-	base := c.reg(c.value(e.X))
-	return base, f, xt.Space
+	v := c.value(e)
+	if !v.inMem {
+		panic(fmt.Sprintf("codegen: %T has no location", e))
+	}
+	return v.m
 }
 
-// fieldInto reads a string field straight into dst.
+// base returns the location a field access or index starts from: the
+// target of a pointer, or where a struct, array or tuple value lives.
+func (c *compiler) base(x lang.Expr) mem {
+	t := x.Type()
+	if t.Kind == lang.KindPointer {
+		return mem{base: c.reg(c.value(x)), space: t.Space}
+	}
+	switch x.(type) {
+	case *lang.FieldExpr, *lang.IndexExpr, *lang.Unary:
+		if x.Type().Kind != lang.KindTuple {
+			return c.locate(x)
+		}
+	}
+	return c.value(x).m
+}
+
+// readScalar reads a scalar (or a bitfield) at m.
+func (c *compiler) readScalar(m mem, t *lang.Type, bf *lang.Bitfield) vreg {
+	if bf == nil {
+		return c.load(m, sizeOf(t.Size), t.Signed)
+	}
+	r := c.load(m, sizeOf(bf.LoadSize), false)
+	if bf.Shift > 0 {
+		r = c.b.aluImm(asm.RSh, r, int64(bf.Shift))
+	}
+	if bf.Bits < 64 {
+		if t.Signed {
+			r = c.b.aluImm(asm.LSh, r, int64(64-bf.Bits))
+			return c.b.aluImm(asm.ArSh, r, int64(64-bf.Bits))
+		}
+		if bf.Bits < 32 {
+			return c.b.aluImm(asm.And, r, int64(1)<<bf.Bits-1)
+		}
+		r = c.b.aluImm(asm.LSh, r, int64(64-bf.Bits))
+		return c.b.aluImm(asm.RSh, r, int64(64-bf.Bits))
+	}
+	return r
+}
+
+// fieldInto reads a string field straight into dst: a tracepoint's
+// __data_loc string, or a char array in kernel, user or context memory.
 func (c *compiler) fieldInto(e *lang.FieldExpr, dst mem, t *lang.Type, exact bool) bool {
 	ft := e.Type()
 	if ft.Kind != lang.KindString || e.X.Type().Kind == lang.KindTuple {
 		return false
 	}
-	base, f, space := c.structField(e)
-	var src vreg
-	if ft.DataLoc {
-		loc := c.b.load(base, f.Offset, asm.Word, false)
-		loc = c.b.aluImm(asm.And, loc, 0xffff)
-		src = c.b.alu(asm.Add, c.b.copyReg(base), loc)
-	} else {
-		src = c.b.aluImm(asm.Add, c.b.copyReg(base), int64(f.Offset))
-	}
+	src := c.locate(e)
+	n := min(t.Size, ft.Size)
 	if exact {
 		c.zero(dst, t.Size)
 	}
-	fn := asm.FnProbeReadKernelStr
-	if space == lang.AddrUser {
-		fn = asm.FnProbeReadUserStr
-	}
-	n := min(t.Size, ft.Size)
-	if !ft.DataLoc {
-		fn = asm.FnProbeReadKernel
-		if space == lang.AddrUser {
-			fn = asm.FnProbeReadUser
-		}
-		c.b.call(fn, c.addr(dst), c.b.movImm(int64(n)), src)
-		if n == t.Size {
-			c.storeImm(dst.plus(n-1), 0, asm.Byte)
-		} else if !exact {
-			c.zero(dst.plus(n), t.Size-n)
-		}
+	if ft.DataLoc {
+		// The field holds the string's offset in the record (low 16
+		// bits) and its length (high 16 bits).
+		loc := c.b.aluImm(asm.And, c.load(src, asm.Word, false), 0xffff)
+		str := mem{base: c.b.alu(asm.Add, c.b.copyReg(src.base), loc), space: lang.AddrKernel}
+		c.probeRead(dst, str, n, true)
 		return true
 	}
-	c.b.call(fn, c.addr(dst), c.b.movImm(int64(n)), src)
+	if src.space == lang.AddrCtx {
+		src.space = lang.AddrKernel
+	}
+	if !src.foreign() {
+		return false
+	}
+	c.probeRead(dst, src, n, exact)
+	if n == t.Size {
+		c.storeImm(dst.plus(n-1), 0, asm.Byte)
+	} else if !exact {
+		c.storeImm(dst.plus(n), 0, asm.Byte)
+	}
 	return true
 }
 
 func (c *compiler) index(e *lang.IndexExpr) val {
 	t := e.Type()
 	xt := e.X.Type()
-	x := c.value(e.X)
 	if xt.Kind == lang.KindTuple {
-		i := c.value(e.Index).imm
-		f := xt.Fields[i]
+		x := c.value(e.X)
+		f := xt.Fields[c.value(e.Index).imm]
 		m := x.m.plus(f.Offset)
 		if isScalar(t) {
 			return val{t: t, reg: c.load(m, sizeOf(t.Size), t.Signed)}
 		}
 		return val{t: t, inMem: true, m: m}
 	}
-	if xt.Kind == lang.KindArray && x.inMem {
-		iv := c.value(e.Index)
-		if iv.konst {
-			m := x.m.plus(int(iv.imm) * t.Size)
-			if isScalar(t) {
-				return val{t: t, reg: c.load(m, sizeOf(t.Size), t.Signed)}
-			}
-			return val{t: t, inMem: true, m: m}
-		}
+	m := c.locate(e)
+	if isScalar(t) {
+		return val{t: t, reg: c.readScalar(m, t, nil)}
 	}
-	panic("codegen: indexing this expression is not supported yet")
+	return val{t: t, inMem: true, m: m}
 }

@@ -219,8 +219,11 @@ type Ident struct {
 	Span
 	typed
 	Name string
-	// Probe is the point the builtin `parser:"probe"` names (set when constant).
+	// Probe is the point the builtin `probe` names (set when constant).
 	Probe *ProbePoint
+	// Const is set for a kernel enum constant, whose value is Value.
+	Const bool
+	Value int64
 }
 
 // Var is a scratch variable $name.
@@ -308,6 +311,10 @@ type FieldExpr struct {
 	X     Expr
 	Name  string
 	Arrow bool
+	// Set by Check: the field's byte offset in its struct or tuple, and how
+	// to extract it when it is a bitfield.
+	Offset   int
+	Bitfield *Bitfield
 }
 
 // IndexExpr is x[i].
@@ -323,6 +330,15 @@ type Cast struct {
 	typed
 	To *TypeSpec
 	X  Expr
+}
+
+// OffsetofExpr is offsetof(type, field[.field...]).
+type OffsetofExpr struct {
+	Span
+	typed
+	Of     *TypeSpec
+	Fields []string
+	Offset int // set by Check
 }
 
 // SizeofExpr is sizeof(type) or sizeof(expr).

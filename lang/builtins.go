@@ -20,12 +20,12 @@ var builtinTypes = map[string]*Type{
 	"elapsed": IntType(64, false),
 	"jiffies": IntType(64, false),
 	"cgroup":  IntType(64, false),
-	"curtask": IntType(64, false),
 	"comm":    StringType(16),
 }
 
-// probeBuiltins are the builtins whose meaning depends on the probe.
-var probeBuiltins = map[string]bool{"args": true, "retval": true, "probe": true}
+// probeBuiltins are the builtins whose meaning depends on the probe or
+// the kernel.
+var probeBuiltins = map[string]bool{"args": true, "retval": true, "probe": true, "curtask": true}
 
 // isBuiltinIdent reports whether a bare identifier names a builtin, for
 // the parser's cast disambiguation: (pid)*2 is a product, not a cast.
@@ -61,6 +61,13 @@ func (c *checker) ident(e *Ident) *Type {
 	}
 	kind := c.pointKind()
 	switch e.Name {
+	case "curtask":
+		// struct task_struct * when the kernel has BTF, a plain address
+		// otherwise.
+		if t, err := c.kernel().LookupType("struct task_struct"); err == nil {
+			return PointerTo(c.fromBTF(t, AddrKernel), AddrKernel)
+		}
+		return IntType(64, false)
 	case "probe":
 		if len(c.variant.Points) == 1 {
 			e.Probe = c.variant.Points[0]
@@ -89,6 +96,10 @@ func (c *checker) ident(e *Ident) *Type {
 			return nil
 		}
 		return IntType(64, false)
+	}
+	if ec, err := c.kernel().EnumConstant(e.Name); err == nil {
+		e.Const, e.Value = true, ec.Int64()
+		return IntType(64, ec.Enum == nil || ec.Enum.Signed)
 	}
 	c.errorf(e, "Unknown identifier: '%s'", e.Name)
 	return nil

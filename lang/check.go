@@ -6,16 +6,27 @@ import (
 	"sort"
 	"strconv"
 
+	cbtf "github.com/cilium/ebpf/btf"
+
 	"github.com/gtrace/gtrace/btf"
 )
 
 // Kernel answers the checker's questions about the running system. The
-// btf package implements it; it is consulted only for what a script uses.
+// btf package implements it; it is consulted only for what a script uses,
+// so a script without kernel types never loads BTF.
 type Kernel interface {
 	// Tracepoints lists the tracepoints matching glob patterns.
 	Tracepoints(category, name string) ([]btf.Tracepoint, error)
 	// TracepointFormat reads one tracepoint's format.
 	TracepointFormat(category, name string) (*btf.TracepointFormat, error)
+	// LookupType finds a kernel type by name ("struct sock", "u64").
+	LookupType(name string) (cbtf.Type, error)
+	// EnumConstant finds a kernel enum constant by name.
+	EnumConstant(name string) (btf.EnumConstant, error)
+	// RawTracepointArgs lists a raw tracepoint's arguments.
+	RawTracepointArgs(name string) ([]btf.Param, error)
+	// Function finds a kernel function and its prototype.
+	Function(name string) (*btf.Function, error)
 }
 
 // CheckOptions configures Check.
@@ -117,15 +128,22 @@ func (c *checker) kernel() Kernel {
 	return c.opts.Kernel
 }
 
+// noKernel answers every question with an error; it stands in when the
+// caller gave no Kernel.
 type noKernel struct{}
 
-func (noKernel) Tracepoints(string, string) ([]btf.Tracepoint, error) {
-	return nil, fmt.Errorf("no kernel information available")
-}
+var errNoKernel = fmt.Errorf("no kernel information available")
 
-func (noKernel) TracepointFormat(c, n string) (*btf.TracepointFormat, error) {
-	return nil, fmt.Errorf("no kernel information available")
+func (noKernel) Tracepoints(string, string) ([]btf.Tracepoint, error) { return nil, errNoKernel }
+func (noKernel) TracepointFormat(string, string) (*btf.TracepointFormat, error) {
+	return nil, errNoKernel
 }
+func (noKernel) LookupType(string) (cbtf.Type, error) { return nil, errNoKernel }
+func (noKernel) EnumConstant(string) (btf.EnumConstant, error) {
+	return btf.EnumConstant{}, errNoKernel
+}
+func (noKernel) RawTracepointArgs(string) ([]btf.Param, error) { return nil, errNoKernel }
+func (noKernel) Function(string) (*btf.Function, error)        { return nil, errNoKernel }
 
 func (c *checker) errorf(n Node, format string, args ...any) {
 	if c.final {

@@ -60,6 +60,10 @@ func (c *checker) exprType(e Expr) *Type {
 				c.errorf(x, "Invalid tuple element type: %s", t)
 				return nil
 			}
+			if t.Kind != KindPointer {
+				// The tuple holds a copy.
+				t = t.WithSpace(AddrNone)
+			}
 			elems = append(elems, t)
 		}
 		return TupleType(elems)
@@ -71,6 +75,8 @@ func (c *checker) exprType(e Expr) *Type {
 		return c.cast(e)
 	case *SizeofExpr:
 		return c.sizeof(e)
+	case *OffsetofExpr:
+		return c.offsetof(e)
 	}
 	c.errorf(e, "unsupported expression")
 	return nil
@@ -258,11 +264,7 @@ func (c *checker) unary(e *Unary) *Type {
 			c.errorf(e, "Can not dereference type %s: it is not a pointer", t)
 			return nil
 		}
-		if t.Elem == nil || !t.Elem.IsScalar() {
-			c.errorf(e, "Dereferencing %s is not supported yet", t)
-			return nil
-		}
-		return t.Elem
+		return t.Elem.WithSpace(t.Space)
 	}
 	c.errorf(e, "The %s operator is not supported yet", e.Op)
 	return nil
@@ -334,21 +336,22 @@ func (c *checker) field(e *FieldExpr) *Type {
 			c.errorf(e, "Invalid tuple index: %d. Found %d elements in tuple.", i, len(t.Fields))
 			return nil
 		}
+		e.Offset = t.Fields[i].Offset
 		return t.Fields[i].Type
 	}
 	st := t
 	if t.Kind == KindPointer {
-		st = t.Elem
+		st = t.Elem.WithSpace(t.Space)
 	}
 	if st == nil || st.Kind != KindStruct {
 		c.errorf(e, "Can not access field '%s' on expression of type '%s'", e.Name, t)
 		return nil
 	}
-	f, ok := st.FieldByName(e.Name)
+	f, ok := c.member(st, e.Name, e)
 	if !ok {
-		c.errorf(e, "Struct/union of type '%s' does not contain a field named '%s'", st.Name, e.Name)
 		return nil
 	}
+	e.Offset, e.Bitfield = f.Offset, f.Bitfield
 	return f.Type
 }
 
@@ -375,7 +378,17 @@ func (c *checker) index(e *IndexExpr) *Type {
 			c.errorf(e.Index, "the index %d is out of bounds for array of size %d", i, t.Len)
 			return nil
 		}
-		return t.Elem
+		if it := e.Index.Type(); it != nil && !it.IsInt() {
+			c.errorf(e.Index, "The array index must be an integer, not %s", it)
+			return nil
+		}
+		return t.Elem.WithSpace(t.Space)
+	case KindPointer:
+		if it := e.Index.Type(); it != nil && !it.IsInt() {
+			c.errorf(e.Index, "The pointer index must be an integer, not %s", it)
+			return nil
+		}
+		return t.Elem.WithSpace(t.Space)
 	}
 	c.errorf(e, "The [] operator can not be used on expressions of type %s", t)
 	return nil
@@ -415,13 +428,14 @@ func (c *checker) resolveTypeSpec(ts *TypeSpec) *Type {
 	case ts.Name == "string":
 		t = StringType(c.cfg.MaxStrlen)
 	default:
-		c.errorf(ts, "Unknown type: %s", ts.Name)
-		return nil
+		if t = c.kernelType(ts.Name, ts); t == nil {
+			return nil
+		}
 	}
 	for _, n := range ts.Suffix {
 		switch {
 		case n == -1:
-			t = PointerTo(t, AddrNone)
+			t = PointerTo(t, c.defaultSpace())
 		case n < 0:
 			c.errorf(ts, "Arrays without a size are only allowed in casts from integers")
 			return nil
@@ -464,7 +478,10 @@ func (c *checker) cast(e *Cast) *Type {
 		return to
 	case to.Kind == KindBool && (xt.Kind == KindInt || xt.Kind == KindBool || xt.Kind == KindPointer):
 		return to
-	case to.Kind == KindPointer && (xt.Kind == KindInt || xt.Kind == KindPointer):
+	case to.Kind == KindPointer && xt.Kind == KindPointer:
+		// A cast keeps the address space of the pointer it converts.
+		return to.WithSpace(xt.Space)
+	case to.Kind == KindPointer && xt.Kind == KindInt:
 		return to
 	}
 	c.errorf(e, "Cannot cast from \"%s\" to \"%s\"", xt, to)
@@ -482,5 +499,27 @@ func (c *checker) sizeof(e *SizeofExpr) *Type {
 		return nil
 	}
 	e.Size = t.Size
+	return TypeUint64
+}
+
+func (c *checker) offsetof(e *OffsetofExpr) *Type {
+	t := c.resolveTypeSpec(e.Of)
+	if t == nil {
+		return nil
+	}
+	off := 0
+	for _, name := range e.Fields {
+		if t.Kind != KindStruct {
+			c.errorf(e, "offsetof: '%s' is not a struct or union", t)
+			return nil
+		}
+		f, ok := c.member(t, name, e)
+		if !ok {
+			return nil
+		}
+		off += f.Offset
+		t = f.Type
+	}
+	e.Offset = off
 	return TypeUint64
 }

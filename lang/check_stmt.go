@@ -182,7 +182,7 @@ func (c *checker) exprStmt(s *ExprStmt) {
 func compoundOp(op string) string { return op[:len(op)-1] }
 
 func (c *checker) assignVar(s *ExprStmt, v *Var) {
-	vt := c.expr(s.Value)
+	vt := c.materialize(s.Value, c.expr(s.Value), maxStoredStruct)
 	if vt != nil && vt.Kind == KindNone {
 		c.errorf(s.Value, "Value does not have a type and cannot be assigned")
 		return
@@ -241,7 +241,7 @@ func (c *checker) assignMap(s *ExprStmt, m *MapExpr) {
 		m.setType(info.Value)
 		return
 	}
-	vt := c.expr(s.Value)
+	vt := c.materialize(s.Value, c.expr(s.Value), maxStoredStruct)
 	if vt == nil {
 		return
 	}
@@ -353,9 +353,10 @@ func sameLayout(a, b *Type) bool {
 	return true
 }
 
-// StorageType is the type a value takes when stored in a map or variable:
-// integers widen to 64 bits (literals become int64); strings, tuples and
-// others keep their type.
+// StorageType is the type a value takes when stored in a map, a variable
+// or an event: integers widen to 64 bits (literals become int64); strings,
+// structs and arrays are copies in BPF memory, whatever memory they were
+// read from; tuples convert element by element.
 func StorageType(t *Type) *Type {
 	if t == nil {
 		return nil
@@ -369,16 +370,19 @@ func StorageType(t *Type) *Type {
 			return TypeUint64
 		}
 		return IntType(64, t.Signed)
+	case KindBool:
+		return TypeBool
 	case KindString:
-		if t.DataLoc {
-			return StringType(t.Size)
-		}
+		return StringType(t.Size)
 	case KindTuple:
 		var elems []*Type
 		for _, f := range t.Fields {
 			elems = append(elems, StorageType(f.Type))
 		}
 		return TupleType(elems)
+	case KindStruct, KindArray:
+		// A stored struct or array is a copy in BPF memory.
+		return t.WithSpace(AddrNone)
 	}
 	return t
 }

@@ -410,6 +410,8 @@ func (p *exprParser) identOrCall() (Expr, error) {
 		return &BoolLit{Span: span, Value: t.Value == "true"}, nil
 	case "sizeof":
 		return p.sizeof(t)
+	case "offsetof":
+		return p.offsetof(t)
 	}
 	if reservedWords[t.Value] {
 		return nil, &Error{Pos: t.Pos, End: endOf(t), Msg: "syntax error, unexpected " + t.Value}
@@ -447,6 +449,37 @@ func (p *exprParser) sizeof(kw *lexer.Token) (Expr, error) {
 	}
 	s.Span = Span{kw.Pos, endOf(cl)}
 	return s, nil
+}
+
+// offsetof parses offsetof(type, field[.field...]).
+func (p *exprParser) offsetof(kw *lexer.Token) (Expr, error) {
+	if _, err := p.expect("("); err != nil {
+		return nil, err
+	}
+	ts, ok := p.typeSpec()
+	if !ok {
+		return nil, p.unexpected("a type")
+	}
+	o := &OffsetofExpr{Of: ts}
+	if _, err := p.expect(","); err != nil {
+		return nil, err
+	}
+	for {
+		name := p.next()
+		if name.Type != tokIdent {
+			return nil, &Error{Pos: name.Pos, End: endOf(name), Msg: "syntax error, unexpected " + tokenDescription(*name) + ", expecting field name"}
+		}
+		o.Fields = append(o.Fields, name.Value)
+		if _, ok := p.accept("."); !ok {
+			break
+		}
+	}
+	cl, err := p.expect(")")
+	if err != nil {
+		return nil, err
+	}
+	o.Span = Span{kw.Pos, endOf(cl)}
+	return o, nil
 }
 
 // paren parses a parenthesised expression or a tuple.

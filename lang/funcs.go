@@ -186,7 +186,33 @@ func checkPrint(c *checker, call *Call) *Type {
 		c.errorf(call.Args[0], "print() of a value with no type")
 		return nil
 	}
+	if t = c.materialize(call.Args[0], t, maxPrintedStruct); t == nil {
+		return nil
+	}
 	return TypeNone
+}
+
+// Limits on copies of whole structs and arrays: printed values travel in
+// an event; stored ones need room on the BPF stack.
+const (
+	maxPrintedStruct = 4096
+	maxStoredStruct  = 256
+)
+
+// materialize prepares a value that is copied whole (printed, stored): a
+// struct's members are expanded so that it can be laid out and printed.
+// It returns nil after reporting a value too large to copy.
+func (c *checker) materialize(e Expr, t *Type, limit int) *Type {
+	if t == nil || (t.Kind != KindStruct && t.Kind != KindArray) {
+		return t
+	}
+	if t.Size > limit {
+		c.errorf(e, "%s is too large to copy (%d bytes, at most %d)", t, t.Size, limit)
+		return nil
+	}
+	t = c.expand(t, 0)
+	e.setType(t)
+	return t
 }
 
 func checkExit(c *checker, call *Call) *Type {

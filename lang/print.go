@@ -216,6 +216,8 @@ func (d *dumper) inline(e Expr) {
 		w.WriteString("(cast " + e.To.String() + " ")
 		d.inline(e.X)
 		w.WriteString(")")
+	case *OffsetofExpr:
+		w.WriteString("offsetof(" + e.Of.String() + ", " + strings.Join(e.Fields, ".") + ")")
 	case *SizeofExpr:
 		w.WriteString("sizeof(")
 		if e.Of != nil {

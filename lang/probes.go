@@ -42,6 +42,8 @@ type ProbeKind struct {
 	Retval bool
 	// Special kinds (BEGIN, END) run once from user space.
 	Special bool
+	// UserSpace kinds probe processes: their pointers are user addresses.
+	UserSpace bool
 	// ArgsType returns the type `args` points to for a point; nil when the
 	// kind has no `args`. It is only called when a probe uses args.
 	ArgsType func(c *checker, p *ProbePoint) (*Type, error)

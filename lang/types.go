@@ -3,6 +3,8 @@ package lang
 import (
 	"fmt"
 	"strings"
+
+	cbtf "github.com/cilium/ebpf/btf"
 )
 
 // Kind classifies a Type.
@@ -54,11 +56,22 @@ const (
 	AddrCtx
 )
 
-// Field is one element of a tuple.
+// Field is one element of a tuple or member of a struct.
 type Field struct {
 	Name   string // empty for tuple elements
 	Type   *Type
 	Offset int
+	// Bitfield says how to extract a bitfield member, nil otherwise.
+	Bitfield *Bitfield
+}
+
+// Bitfield describes how to read a bitfield: load LoadSize bytes at the
+// field's offset, shift right by Shift, keep Bits bits (sign-extended when
+// the field's type is signed).
+type Bitfield struct {
+	LoadSize int
+	Shift    int
+	Bits     int
 }
 
 // Type is the static type of a value.
@@ -81,6 +94,9 @@ type Type struct {
 	// DataLoc marks a tracepoint __data_loc string: the field holds a
 	// 32-bit locator (offset in the low 16 bits) of the text in the record.
 	DataLoc bool
+	// BTF is the kernel type of a struct or union; its members are looked
+	// up on demand and Fields is filled only when the whole value is needed.
+	BTF cbtf.Type
 }
 
 // Common types.
@@ -203,6 +219,17 @@ func (t *Type) FieldByName(name string) (Field, bool) {
 		}
 	}
 	return Field{}, false
+}
+
+// WithSpace returns t marked as living in (or, for a pointer, pointing
+// into) the given address space.
+func (t *Type) WithSpace(space AddrSpace) *Type {
+	if t.Space == space {
+		return t
+	}
+	u := *t
+	u.Space = space
+	return &u
 }
 
 // PointerTo returns a pointer to elem in the given address space.

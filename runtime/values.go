@@ -106,13 +106,38 @@ func (d *decoder) text(t *lang.Type, b []byte) string {
 		}
 		return "[" + strings.Join(parts, ",") + "]"
 	case lang.KindStruct:
+		if len(t.Fields) == 0 {
+			return "{}"
+		}
 		parts := make([]string, len(t.Fields))
 		for i, f := range t.Fields {
-			parts[i] = "." + f.Name + " = " + d.text(f.Type, b[f.Offset:])
+			v := b[f.Offset:]
+			if f.Bitfield != nil {
+				v = bitfieldBytes(f, v)
+			}
+			parts[i] = "." + f.Name + " = " + d.text(f.Type, v)
 		}
 		return "{ " + strings.Join(parts, ", ") + " }"
 	}
 	return "?"
+}
+
+// bitfieldBytes extracts a bitfield and returns it as the little-endian
+// bytes of its (integer) type.
+func bitfieldBytes(f lang.Field, b []byte) []byte {
+	bf := f.Bitfield
+	var raw [8]byte
+	copy(raw[:bf.LoadSize], b)
+	v := binary.LittleEndian.Uint64(raw[:]) >> bf.Shift
+	if bf.Bits < 64 {
+		v &= 1<<bf.Bits - 1
+		if f.Type.Signed && v>>(bf.Bits-1) != 0 {
+			v |= ^uint64(0) << bf.Bits
+		}
+	}
+	out := make([]byte, 8)
+	binary.LittleEndian.PutUint64(out, v)
+	return out
 }
 
 // compareKeys orders two keys of type t field by field: integers by

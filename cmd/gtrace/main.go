@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	goruntime "runtime"
 	"syscall"
 
 	"github.com/gtrace/gtrace/btf"
@@ -20,6 +21,12 @@ import (
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
+
+func init() {
+	// Keep the main goroutine on the main thread: BEGIN and END run on
+	// the calling thread, and there curtask->pid == pid, as in bpftrace.
+	goruntime.LockOSThread()
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
