@@ -79,6 +79,9 @@ func (o *Object) probeID(name string) int {
 
 func (c *compiler) builtin(e *lang.Ident) val {
 	if e.Const {
+		if e.Type().Kind == lang.KindString {
+			return c.viaMemory(e)
+		}
 		return val{t: e.Type(), konst: true, imm: e.Value}
 	}
 	if f, ok := builtins[e.Name]; ok {

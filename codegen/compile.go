@@ -194,6 +194,9 @@ func (o *Object) compileVariant(v *lang.Variant, opts Options) (pg *Program, err
 		Instructions: code,
 		License:      "GPL",
 	}
+	if kind.attachTo {
+		spec.AttachTo = v.Points[0].Func
+	}
 	return &Program{
 		Name:   v.Points[0].Name,
 		Kind:   v.Points[0].Kind,

@@ -110,6 +110,10 @@ func (c *compiler) into(e lang.Expr, dst mem, t *lang.Type, exact bool) {
 			return
 		}
 	case *lang.Ident:
+		if e.Const && et.Kind == lang.KindString {
+			c.into(&lang.StrLit{Span: e.Span, Value: e.Str}, dst, t, exact)
+			return
+		}
 		if e.Name == "comm" && t.Kind == lang.KindString && t.Size >= 16 {
 			c.b.call(asm.FnGetCurrentComm, c.addr(dst), c.b.movImm(16))
 			if t.Size > 16 {

@@ -1,7 +1,10 @@
 package codegen
 
 import (
+	"fmt"
+
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 
 	"github.com/gtrace/gtrace/lang"
 )
@@ -15,6 +18,8 @@ type programKind struct {
 	userSpace bool
 	// arg lowers kind-specific builtins; it reports false for others.
 	arg func(c *compiler, e *lang.Ident) (val, bool)
+	// attachTo names the kernel function a tracing program attaches to.
+	attachTo bool
 }
 
 // programKinds is the table of probe kinds code generation supports, by
@@ -27,4 +32,24 @@ var programKinds = map[string]programKind{
 	"tracepoint": {progType: ebpf.TracePoint},
 	"interval":   {progType: ebpf.PerfEvent},
 	"profile":    {progType: ebpf.PerfEvent},
+	// Raw tracepoints, fentry and fexit get their arguments as an array of
+	// 64-bit slots in the context.
+	"rawtracepoint": {progType: ebpf.RawTracepoint, arg: ctxSlotArg},
+	"fentry":        {progType: ebpf.Tracing, attachType: ebpf.AttachTraceFEntry, attachTo: true, arg: ctxSlotArg},
+	"fexit":         {progType: ebpf.Tracing, attachType: ebpf.AttachTraceFExit, attachTo: true, arg: ctxSlotArg},
+}
+
+// ctxSlotArg reads argN from the context's argument slots, and retval from
+// the slot after the arguments (fexit).
+func ctxSlotArg(c *compiler, e *lang.Ident) (val, bool) {
+	t := e.Type()
+	if e.Name == "retval" {
+		f, _ := c.v.Args.FieldByName("$retval")
+		return val{t: t, reg: c.b.load(c.ctx, f.Offset, sizeOf(t.Size), t.Signed)}, true
+	}
+	var n int
+	if _, err := fmt.Sscanf(e.Name, "arg%d", &n); err != nil {
+		return val{}, false
+	}
+	return val{t: t, reg: c.b.load(c.ctx, 8*n, asm.DWord, false)}, true
 }

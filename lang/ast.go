@@ -69,7 +69,26 @@ type AttachPoint struct {
 	Raw string `parser:"@Attach"`
 }
 
+// CStruct is a C struct or union definition in the script.
+type CStruct struct {
+	Span
+	Kind   string    `parser:"@('struct' | 'union')"`
+	Name   string    `parser:"@Ident"`
+	Fields []*CField `parser:"'{' @@* '}' ';'*"`
+}
+
+// CField is one member declaration of a CStruct: type words, pointer
+// stars, the name, array dimensions.
+type CField struct {
+	Span
+	Words []string `parser:"@Ident+"`
+	Stars []string `parser:"@'*'*"`
+	Name  string   `parser:"@Ident?"`
+	Dims  []string `parser:"('[' @Int ']')* ';'"`
+}
+
 func (*Preproc) item()     {}
+func (*CStruct) item()     {}
 func (*ConfigBlock) item() {}
 func (*Probe) item()       {}
 
@@ -221,9 +240,11 @@ type Ident struct {
 	Name string
 	// Probe is the point the builtin `probe` names (set when constant).
 	Probe *ProbePoint
-	// Const is set for a kernel enum constant, whose value is Value.
+	// Const is set for a constant (a kernel enum constant or a #define),
+	// whose value is Value, or Str for a string.
 	Const bool
 	Value int64
+	Str   string
 }
 
 // Var is a scratch variable $name.

@@ -84,6 +84,11 @@ func (c *checker) ident(e *Ident) *Type {
 			c.errorf(e, "The retval builtin can only be used with 'kretprobe' and 'uretprobe' and 'fexit' probes (%s used here)", kind.Name)
 			return nil
 		}
+		if c.variant.Args != nil {
+			if f, ok := c.variant.Args.FieldByName("$retval"); ok {
+				return f.Type
+			}
+		}
 		return IntType(64, false)
 	}
 	if n, ok := argIndex(e.Name); ok {
@@ -96,6 +101,14 @@ func (c *checker) ident(e *Ident) *Type {
 			return nil
 		}
 		return IntType(64, false)
+	}
+	if v, ok := c.defines[e.Name]; ok {
+		e.Const, e.Value = true, v
+		return TypeInt64
+	}
+	if v, ok := c.strDefines[e.Name]; ok {
+		e.Const, e.Str = true, v
+		return StringType(len(v) + 1)
 	}
 	if ec, err := c.kernel().EnumConstant(e.Name); err == nil {
 		e.Const, e.Value = true, ec.Int64()

@@ -119,6 +119,12 @@ type checker struct {
 	scope   *scope
 	loops   int
 	nvars   int
+
+	// C definitions in the script: struct types by name ("struct S") and
+	// #define constants.
+	cstructs   map[string]*Type
+	defines    map[string]int64
+	strDefines map[string]string
 }
 
 func (c *checker) kernel() Kernel {
@@ -161,6 +167,11 @@ func (c *checker) warnf(n Node, format string, args ...any) {
 
 func (c *checker) run() error {
 	if err := c.config(); err != nil {
+		return err
+	}
+	c.strDefines = map[string]string{}
+	c.cdefs()
+	if err := c.errs.Err(); err != nil {
 		return err
 	}
 	if err := c.expandProbes(); err != nil {
@@ -346,7 +357,8 @@ func scanBuiltins(p *Probe) (usesArgs, usesProbe bool) {
 	walk(p, func(n Node) {
 		if id, ok := n.(*Ident); ok {
 			switch id.Name {
-			case "args":
+			case "args", "retval":
+				// fexit's retval is typed from the same prototype.
 				usesArgs = true
 			case "probe":
 				usesProbe = true

@@ -427,6 +427,8 @@ func (c *checker) resolveTypeSpec(ts *TypeSpec) *Type {
 	case ok:
 	case ts.Name == "string":
 		t = StringType(c.cfg.MaxStrlen)
+	case c.cstructs[ts.Name] != nil:
+		t = c.cstructs[ts.Name].WithSpace(c.defaultSpace())
 	default:
 		if t = c.kernelType(ts.Name, ts); t == nil {
 			return nil

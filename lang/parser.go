@@ -13,7 +13,7 @@ import (
 var buildParser = sync.OnceValue(func() *participle.Parser[Program] {
 	return participle.MustBuild[Program](
 		participle.Lexer(scriptLexer{}),
-		participle.Union[Item](&Preproc{}, &ConfigBlock{}, &Probe{}),
+		participle.Union[Item](&Preproc{}, &ConfigBlock{}, &CStruct{}, &Probe{}),
 		participle.Union[Stmt](&LetStmt{}, &IfStmt{}, &WhileStmt{}, &UnrollStmt{}, &ForStmt{},
 			&JumpStmt{}, &BlockStmt{}, &ExprStmt{}),
 		participle.ParseTypeWith(parseExpression),

@@ -38,6 +38,14 @@ func (d *dumper) item(it Item) {
 	switch it := it.(type) {
 	case *Preproc:
 		d.line("preprocessor %s", it.Text)
+	case *CStruct:
+		d.line("%s %s", it.Kind, it.Name)
+		d.depth++
+		for _, f := range it.Fields {
+			typ, name := f.decl()
+			d.line("%s %s", typ.String(), name)
+		}
+		d.depth--
 	case *ConfigBlock:
 		d.line("config")
 		d.depth++

@@ -22,9 +22,28 @@ type attacher func(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, error)
 // attachers is the table of probe kinds the runtime attaches, by kind
 // name. BEGIN and END are run, not attached.
 var attachers = map[string]attacher{
-	"tracepoint": attachTracepoint,
-	"interval":   attachTimer(false),
-	"profile":    attachTimer(true),
+	"tracepoint":    attachTracepoint,
+	"interval":      attachTimer(false),
+	"profile":       attachTimer(true),
+	"rawtracepoint": attachRawTracepoint,
+	"fentry":        attachTracing,
+	"fexit":         attachTracing,
+}
+
+func attachRawTracepoint(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, error) {
+	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: pt.Func, Program: prog})
+	if err != nil {
+		return nil, err
+	}
+	return []io.Closer{l}, nil
+}
+
+func attachTracing(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, error) {
+	l, err := link.AttachTracing(link.TracingOptions{Program: prog})
+	if err != nil {
+		return nil, err
+	}
+	return []io.Closer{l}, nil
 }
 
 // attach attaches every program at every point.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+	"golang.org/x/sys/unix"
 
 	"github.com/gtrace/gtrace/codegen"
 	"github.com/gtrace/gtrace/lang"
@@ -41,6 +42,11 @@ func (r *runner) loadError(err error) error {
 	}
 	span := prog.Probe
 	if !errors.As(err, &ve) {
+		if errno := (unix.Errno)(0); errors.As(err, &errno) && (prog.Kind == "fentry" || prog.Kind == "fexit") {
+			return &lang.Error{Pos: span.Pos, End: span.EndPos, Msg: fmt.Sprintf(
+				"%s: the kernel refused to load the %s program (%v): %s probes are not available on this kernel",
+				prog.Name, prog.Kind, errno, prog.Kind)}
+		}
 		if errors.Is(err, ebpf.ErrNotSupported) {
 			return &lang.Error{Pos: span.Pos, End: span.EndPos, Msg: fmt.Sprintf("%s: not supported by this kernel: %v", prog.Name, err)}
 		}

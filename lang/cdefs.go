@@ -1,0 +1,123 @@
+package lang
+
+import (
+	"strconv"
+	"strings"
+)
+
+// C definitions in a script: struct and union definitions (laid out as a
+// C compiler would on x86_64 and arm64), #define constants, and #include
+// lines, which are accepted and need nothing more when the kernel has BTF.
+
+// decl splits a member declaration into its type and name: in "unsigned
+// long x" the last word is the name; after pointer stars, the word after
+// them is.
+func (f *CField) decl() (*TypeSpec, string) {
+	words, name := f.Words, f.Name
+	if len(f.Stars) == 0 && name == "" && len(words) > 1 {
+		words, name = words[:len(words)-1], words[len(words)-1]
+	}
+	ts := &TypeSpec{Span: f.Span, Name: strings.Join(words, " ")}
+	for range f.Stars {
+		ts.Suffix = append(ts.Suffix, -1)
+	}
+	for _, d := range f.Dims {
+		n, _ := parseIntLiteral(d)
+		ts.Suffix = append(ts.Suffix, int(n))
+	}
+	return ts, name
+}
+
+// cdefs registers the script's struct definitions and #define constants.
+func (c *checker) cdefs() {
+	c.cstructs = map[string]*Type{}
+	c.defines = map[string]int64{}
+	for _, it := range c.prog.Items {
+		switch it := it.(type) {
+		case *CStruct:
+			name := it.Kind + " " + it.Name
+			if _, dup := c.cstructs[name]; dup {
+				c.errs = append(c.errs, errorAt(it.Span, "%s is defined twice", name))
+				continue
+			}
+			// Register first, so that members may point to the struct.
+			st := &Type{Kind: KindStruct, Name: name}
+			c.cstructs[name] = st
+			c.layout(st, it)
+		case *Preproc:
+			c.preproc(it)
+		}
+	}
+}
+
+// layout places the members of a C struct or union at their natural
+// alignment and pads the whole to its largest alignment.
+func (c *checker) layout(st *Type, def *CStruct) {
+	c.final = true
+	defer func() { c.final = false }()
+	off, align := 0, 1
+	for _, f := range def.Fields {
+		ts, name := f.decl()
+		t := c.resolveTypeSpec(ts)
+		if t == nil {
+			continue
+		}
+		if name == "" {
+			c.errorf(f, "member of %s has no name", st.Name)
+			continue
+		}
+		a := t.Align()
+		if a > align {
+			align = a
+		}
+		if def.Kind == "union" {
+			st.Fields = append(st.Fields, Field{Name: name, Type: t})
+			if t.Size > off {
+				off = t.Size
+			}
+			continue
+		}
+		off = (off + a - 1) / a * a
+		st.Fields = append(st.Fields, Field{Name: name, Type: t, Offset: off})
+		off += t.Size
+	}
+	st.Size = (off + align - 1) / align * align
+}
+
+// preproc handles a preprocessor line: #define NAME value with an integer
+// or string value defines a constant; #include needs nothing when kernel
+// types come from BTF; anything else is reported.
+func (c *checker) preproc(p *Preproc) {
+	text := strings.TrimSpace(strings.TrimPrefix(p.Text, "#"))
+	directive, rest, _ := strings.Cut(text, " ")
+	rest = strings.TrimSpace(rest)
+	switch directive {
+	case "include":
+		return
+	case "define":
+		name, value, _ := strings.Cut(rest, " ")
+		value = strings.TrimSpace(value)
+		if strings.HasPrefix(value, "(") && strings.HasSuffix(value, ")") {
+			value = strings.TrimSpace(value[1 : len(value)-1])
+		}
+		neg := strings.HasPrefix(value, "-")
+		n, err := parseIntLiteral(strings.TrimPrefix(value, "-"))
+		switch {
+		case value == "":
+			c.defines[name] = 1
+		case err == nil:
+			c.defines[name] = int64(n)
+			if neg {
+				c.defines[name] = -int64(n)
+			}
+		default:
+			if s, err := strconv.Unquote(value); err == nil {
+				c.strDefines[name] = s
+				return
+			}
+			c.errs = append(c.errs, errorAt(p.Span, "#define %s: only integer and string constants are supported", name))
+		}
+	default:
+		c.errs = append(c.errs, errorAt(p.Span, "unsupported preprocessor directive #%s", directive))
+	}
+}
