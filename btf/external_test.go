@@ -12,7 +12,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/gtrace/gtrace/btf/archive"
-	"github.com/gtrace/gtrace/btf/internal/archivetest"
+	"github.com/gtrace/gtrace/internal/archivetest"
 	"github.com/gtrace/gtrace/internal/testenv"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gtrace/gtrace/btf/internal/archivetest"
+	"github.com/gtrace/gtrace/internal/archivetest"
 )
 
 var testTarget = Target{ID: "ubuntu", VersionID: "22.04", Arch: "x86_64", Release: "5.15.0-25-generic"}
