@@ -3,6 +3,7 @@ package btf
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -465,4 +466,27 @@ func (k *Kernel) enumIndexLocked(spec *btf.Spec) map[string]btf.TypeID {
 		}
 	}
 	return k.enums
+}
+
+// Functions lists the kernel functions (in vmlinux and modules) whose
+// names match the glob pattern, sorted and without duplicates.
+func (k *Kernel) Functions(pattern string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	err := k.eachSpec(func(_ string, spec *btf.Spec) (bool, error) {
+		for typ, err := range spec.All() {
+			if err != nil {
+				return false, err
+			}
+			fn, ok := typ.(*btf.Func)
+			if !ok || seen[fn.Name] || !MatchGlob(pattern, fn.Name) {
+				continue
+			}
+			seen[fn.Name] = true
+			out = append(out, fn.Name)
+		}
+		return false, nil
+	})
+	sort.Strings(out)
+	return out, err
 }

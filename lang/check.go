@@ -27,6 +27,8 @@ type Kernel interface {
 	RawTracepointArgs(name string) ([]btf.Param, error)
 	// Function finds a kernel function and its prototype.
 	Function(name string) (*btf.Function, error)
+	// Functions lists the kernel functions matching a glob.
+	Functions(pattern string) ([]string, error)
 }
 
 // CheckOptions configures Check.
@@ -150,6 +152,7 @@ func (noKernel) EnumConstant(string) (btf.EnumConstant, error) {
 }
 func (noKernel) RawTracepointArgs(string) ([]btf.Param, error) { return nil, errNoKernel }
 func (noKernel) Function(string) (*btf.Function, error)        { return nil, errNoKernel }
+func (noKernel) Functions(string) ([]string, error)            { return nil, errNoKernel }
 
 func (c *checker) errorf(n Node, format string, args ...any) {
 	if c.final {

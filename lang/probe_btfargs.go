@@ -15,11 +15,11 @@ import (
 
 func init() {
 	registerProbeKind(&ProbeKind{Name: "rawtracepoint", Aliases: []string{"rt"}, NumArgs: 12,
-		Expand: expandRawTracepoint, ArgsType: rawTracepointArgs})
+		Expand: expandRawTracepoint, ArgsType: rawTracepointArgs, List: listRawTracepoints})
 	registerProbeKind(&ProbeKind{Name: "fentry", Aliases: []string{"f", "kfunc"},
-		Expand: expandFunc("fentry"), ArgsType: funcArgs})
+		Expand: expandFunc("fentry"), ArgsType: funcArgs, List: listFunctions("fentry")})
 	registerProbeKind(&ProbeKind{Name: "fexit", Aliases: []string{"fr", "kretfunc"}, Retval: true,
-		Expand: expandFunc("fexit"), ArgsType: funcArgs})
+		Expand: expandFunc("fexit"), ArgsType: funcArgs, List: listFunctions("fexit")})
 }
 
 // expandRawTracepoint parses rawtracepoint[:module]:name; wildcards match

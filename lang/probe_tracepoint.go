@@ -13,7 +13,7 @@ import (
 
 func init() {
 	registerProbeKind(&ProbeKind{Name: "tracepoint", Aliases: []string{"t"},
-		Expand: expandTracepoint, ArgsType: tracepointArgs})
+		Expand: expandTracepoint, ArgsType: tracepointArgs, List: listTracepoints})
 }
 
 func expandTracepoint(c *checker, ap *AttachPoint, parts []string) ([]*ProbePoint, error) {

@@ -47,6 +47,9 @@ type ProbeKind struct {
 	// ArgsType returns the type `args` points to for a point; nil when the
 	// kind has no `args`. It is only called when a probe uses args.
 	ArgsType func(c *checker, p *ProbePoint) (*Type, error)
+	// List lists the probes of this kind whose names (after the kind)
+	// match a glob, with their arguments when verbose (gtrace -l, -lv).
+	List func(k Kernel, pattern string, verbose bool) ([]Listed, error)
 }
 
 // probeKinds is the table of every probe kind, by canonical name.

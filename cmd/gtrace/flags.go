@@ -126,6 +126,7 @@ func parseArgs(args []string) (*options, error) {
 		}
 	}
 	if !o.haveProg && len(rest) > 0 && !o.list {
+		// With -l the operand is a search pattern, not a script.
 		o.script, rest = rest[0], rest[1:]
 	}
 	o.args = rest

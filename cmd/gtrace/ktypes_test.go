@@ -139,3 +139,40 @@ func TestRawTracepointArgs(t *testing.T) {
 		t.Errorf("stdout %q, want %q\nstderr: %s", res.Stdout, want, res.Stderr)
 	}
 }
+
+// -l lists probes and -lv their arguments with C types, as bpftrace -lv
+// does.
+func TestListing(t *testing.T) {
+	gtrace := e2e.Gtrace(t)
+	testenv.File(t, "/sys/kernel/btf/vmlinux")
+	cases := []struct {
+		args []string
+		want []string // lines that must appear, in order
+	}{
+		{[]string{"-lv", "tracepoint:sched:sched_switch"},
+			[]string{"tracepoint:sched:sched_switch", "    char prev_comm[16]", "    pid_t prev_pid", "    pid_t next_pid"}},
+		{[]string{"-lv", "rawtracepoint:sched_switch"},
+			[]string{"rawtracepoint:sched_switch", "    bool preempt", "    struct task_struct * prev", "    struct task_struct * next"}},
+		{[]string{"-lv", "fentry:vfs_read"},
+			[]string{"fentry:vfs_read", "    struct file * file", "    char * buf", "    size_t count"}},
+		{[]string{"-lv", "fexit:vfs_read"}, []string{"fexit:vfs_read", "    ssize_t retval"}},
+		{[]string{"-l", "tracepoint:syscalls:sys_enter_open*"},
+			[]string{"tracepoint:syscalls:sys_enter_open_by_handle_at", "tracepoint:syscalls:sys_enter_openat"}},
+	}
+	for _, c := range cases {
+		res, err := e2e.Exec(e2e.Run{Tracer: gtrace, Args: c.args})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(res.Stdout, "\n")
+		i := 0
+		for _, l := range lines {
+			if i < len(c.want) && l == c.want[i] {
+				i++
+			}
+		}
+		if i < len(c.want) || res.ExitCode != 0 {
+			t.Errorf("gtrace %s: missing %q in:\n%s%s", strings.Join(c.args, " "), c.want[i:], res.Stdout, res.Stderr)
+		}
+	}
+}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -46,6 +47,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case o.version:
 		fmt.Fprintf(stdout, "gtrace %s\n", version)
 		return 0
+	}
+	if o.list {
+		return list(o, stdout, stderr)
 	}
 	// The kernel feature probes of the first load overlap with compiling.
 	defer runtime.Prewarm()()
@@ -98,6 +102,43 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return res.ExitCode
 }
 
+// list prints the probes matching the pattern (-l), with their arguments
+// (-lv), as bpftrace does.
+func list(o *options, stdout, stderr io.Writer) int {
+	pattern := ""
+	if len(o.args) > 0 {
+		pattern = o.args[0]
+	}
+	probes, err := lang.List(btf.NewKernel(kernelOptions(o)), pattern, o.verbose)
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	for _, p := range probes {
+		fmt.Fprintln(w, p.Name)
+		for _, a := range p.Args {
+			fmt.Fprintln(w, "    "+a)
+		}
+	}
+	return 0
+}
+
+// kernelOptions says where kernel types come from: --btf (or
+// BPFTRACE_BTF), --btf-archive (or GTRACE_BTF_ARCHIVE), else the running
+// kernel.
+func kernelOptions(o *options) btf.Options {
+	kopts := btf.Options{BTFFile: o.btf, ArchiveDir: o.btfArchive}
+	if kopts.BTFFile == "" {
+		kopts.BTFFile = os.Getenv("BPFTRACE_BTF")
+	}
+	if kopts.ArchiveDir == "" {
+		kopts.ArchiveDir = os.Getenv("GTRACE_BTF_ARCHIVE")
+	}
+	return kopts
+}
+
 // source returns the script's name (for positions) and text.
 func source(o *options, stdin io.Reader) (string, string, error) {
 	switch {
@@ -127,15 +168,8 @@ func compile(o *options, name, src string, stderr io.Writer) (*codegen.Object, e
 	if err != nil {
 		return nil, err
 	}
-	kopts := btf.Options{BTFFile: o.btf, ArchiveDir: o.btfArchive}
-	if kopts.BTFFile == "" {
-		kopts.BTFFile = os.Getenv("BPFTRACE_BTF")
-	}
-	if kopts.ArchiveDir == "" {
-		kopts.ArchiveDir = os.Getenv("GTRACE_BTF_ARCHIVE")
-	}
 	err = lang.Check(prog, lang.CheckOptions{
-		Kernel: btf.NewKernel(kopts),
+		Kernel: btf.NewKernel(kernelOptions(o)),
 		Config: cfg,
 		EnvSet: envSet,
 		Params: o.args,
