@@ -3,6 +3,7 @@ package lang
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	cbtf "github.com/cilium/ebpf/btf"
 
@@ -168,4 +169,22 @@ func (c *checker) expand(t *Type, depth int) *Type {
 		}
 	}
 	return t
+}
+
+// kernelTypeHints are words that make a script very likely to read kernel
+// types. tracepoint args (args->x) are not among them: they come from
+// format files.
+var kernelTypeHints = []string{"curtask", "struct ", "union ", "rawtracepoint:", "rt:", "fentry:", "fexit:",
+	"kfunc:", "kretfunc:", "offsetof", "kptr(", "uptr("}
+
+// MayUseKernelTypes reports whether a script's text suggests it reads
+// kernel types, so that a caller can start loading BTF before the script
+// is even parsed. A wrong guess only costs time on another CPU.
+func MayUseKernelTypes(src string) bool {
+	for _, h := range kernelTypeHints {
+		if strings.Contains(src, h) {
+			return true
+		}
+	}
+	return false
 }

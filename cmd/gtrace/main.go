@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	goruntime "runtime"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/gtrace/gtrace/btf"
@@ -27,6 +28,9 @@ func init() {
 	// Keep the main goroutine on the main thread: BEGIN and END run on
 	// the calling thread, and there curtask->pid == pid, as in bpftrace.
 	goruntime.LockOSThread()
+	// gtrace's heap stays small; collecting less often saves a collection
+	// during startup (decoding kernel BTF allocates a lot, once).
+	debug.SetGCPercent(400)
 }
 
 func main() {
@@ -59,7 +63,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	sources := map[string]string{name: src}
-	obj, err := compile(o, name, src, stderr)
+	kernel := btf.NewKernel(kernelOptions(o))
+	if lang.MayUseKernelTypes(src) {
+		// Decoding BTF takes longer than everything else at startup:
+		// start it now, in parallel with parsing.
+		go kernel.Spec()
+	}
+	obj, err := compile(o, kernel, name, src, stderr)
 	if err != nil {
 		fmt.Fprint(stderr, lang.Render(err, sources))
 		return 1
@@ -158,7 +168,7 @@ func source(o *options, stdin io.Reader) (string, string, error) {
 }
 
 // compile parses, checks and compiles a script.
-func compile(o *options, name, src string, stderr io.Writer) (*codegen.Object, error) {
+func compile(o *options, kernel *btf.Kernel, name, src string, stderr io.Writer) (*codegen.Object, error) {
 	prog, err := lang.Parse(name, src)
 	if err != nil {
 		return nil, err
@@ -169,7 +179,7 @@ func compile(o *options, name, src string, stderr io.Writer) (*codegen.Object, e
 		return nil, err
 	}
 	err = lang.Check(prog, lang.CheckOptions{
-		Kernel: btf.NewKernel(kernelOptions(o)),
+		Kernel: kernel,
 		Config: cfg,
 		EnvSet: envSet,
 		Params: o.args,
