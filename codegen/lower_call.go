@@ -32,6 +32,9 @@ func (c *compiler) callValue(e *lang.Call) val {
 		c.event(&Action{Kind: kind, Map: e.Args[0].(*lang.MapExpr).Name, Pos: e.Span}, nil)
 	case "delete":
 		c.delete(e.Args[0].(*lang.MapExpr))
+	case "kptr", "uptr":
+		// The same address; only its type's address space changed.
+		return val{t: t, reg: c.reg(c.value(e.Args[0]))}
 	default:
 		if !isScalar(t) && t.Kind != lang.KindNone {
 			return c.viaMemory(e)

@@ -26,6 +26,8 @@ func init() {
 		"delete": {1, 2, checkDelete},
 		"clear":  {1, 1, checkMapOp},
 		"zero":   {1, 1, checkMapOp},
+		"kptr":   {1, 1, checkAddrSpace(AddrKernel)},
+		"uptr":   {1, 1, checkAddrSpace(AddrUser)},
 	}
 }
 
@@ -151,7 +153,7 @@ func checkPrintf(c *checker, call *Call) *Type {
 	}
 	var kinds []printf.ArgKind
 	for _, a := range call.Args[1:] {
-		t := c.expr(a)
+		t := c.materialize(a, c.expr(a), maxPrintedStruct)
 		if t == nil {
 			return nil
 		}
@@ -213,6 +215,25 @@ func (c *checker) materialize(e Expr, t *Type, limit int) *Type {
 	t = c.expand(t, 0)
 	e.setType(t)
 	return t
+}
+
+// checkAddrSpace types kptr(p) and uptr(p): the same address, marked as
+// pointing into kernel or user memory.
+func checkAddrSpace(space AddrSpace) func(c *checker, call *Call) *Type {
+	return func(c *checker, call *Call) *Type {
+		t := c.expr(call.Args[0])
+		if t == nil {
+			return nil
+		}
+		switch t.Kind {
+		case KindPointer:
+			return t.WithSpace(space)
+		case KindInt:
+			return PointerTo(IntType(8, false), space)
+		}
+		c.errorf(call.Args[0], "%s() expects an integer or a pointer (%s provided)", call.Name, kindName(t))
+		return nil
+	}
 }
 
 func checkExit(c *checker, call *Call) *Type {
