@@ -8,47 +8,83 @@ import (
 	"github.com/gtrace/gtrace/lang"
 )
 
-// callValue lowers a function call used for its value or effect.
-func (c *compiler) callValue(e *lang.Call) val {
-	t := e.Type()
-	switch e.Name {
-	case "printf":
-		c.printf(e)
-	case "print":
-		c.print(e)
-	case "exit":
-		a := &Action{Kind: ActExit, Pos: e.Span}
-		if len(e.Args) == 1 {
-			a.Args = []Arg{{Type: lang.TypeInt64}}
-		}
-		c.event(a, e.Args)
-		// exit() also ends the probe, as in bpftrace.
-		c.b.goTo(c.exit)
-	case "clear", "zero":
-		kind := ActClear
-		if e.Name == "zero" {
-			kind = ActZero
-		}
-		c.event(&Action{Kind: kind, Map: e.Args[0].(*lang.MapExpr).Name, Pos: e.Span}, nil)
-	case "delete":
+// callLowering lowers a call to one function. Scalar results come back in
+// the val; functions whose results live in memory register an intoLowering
+// instead (or as well).
+type callLowering func(c *compiler, e *lang.Call) val
+
+// intoLowering writes a call's (non-scalar) result straight to dst as
+// type t; exact asks for the bytes after a string's end to be zero.
+type intoLowering func(c *compiler, e *lang.Call, dst mem, t *lang.Type, exact bool)
+
+// The tables of functions code generation supports, by name. Each file
+// that implements a group of functions registers them in an init function.
+var (
+	calls = map[string]callLowering{}
+	intos = map[string]intoLowering{}
+)
+
+func init() {
+	calls["printf"] = func(c *compiler, e *lang.Call) val { c.printf(e); return val{t: e.Type()} }
+	calls["print"] = func(c *compiler, e *lang.Call) val { c.print(e); return val{t: e.Type()} }
+	calls["exit"] = lowerExit
+	calls["clear"] = lowerMapAction(ActClear)
+	calls["zero"] = lowerMapAction(ActZero)
+	calls["delete"] = func(c *compiler, e *lang.Call) val {
 		c.delete(e.Args[0].(*lang.MapExpr))
-	case "kptr", "uptr":
-		// The same address; only its type's address space changed.
-		return val{t: t, reg: c.reg(c.value(e.Args[0]))}
-	default:
-		if !isScalar(t) && t.Kind != lang.KindNone {
-			return c.viaMemory(e)
-		}
-		panic(fmt.Sprintf("codegen: function %s is not supported", e.Name))
+		return val{t: e.Type()}
 	}
-	return val{t: t}
+	// kptr and uptr give the same address; only the type's space changes.
+	calls["kptr"] = sameValue
+	calls["uptr"] = sameValue
+	intos["str"] = lowerStrInto
 }
 
-// callInto writes the result of a string-producing call straight to dst.
-func (c *compiler) callInto(e *lang.Call, dst mem, t *lang.Type, exact bool) bool {
-	if e.Name != "str" {
-		return false
+func sameValue(c *compiler, e *lang.Call) val {
+	return val{t: e.Type(), reg: c.reg(c.value(e.Args[0]))}
+}
+
+func lowerExit(c *compiler, e *lang.Call) val {
+	a := &Action{Kind: ActExit, Pos: e.Span}
+	if len(e.Args) == 1 {
+		a.Args = []Arg{{Type: lang.TypeInt64}}
 	}
+	c.event(a, e.Args)
+	// exit() also ends the probe, as in bpftrace.
+	c.b.goTo(c.exit)
+	return val{t: e.Type()}
+}
+
+func lowerMapAction(kind ActionKind) callLowering {
+	return func(c *compiler, e *lang.Call) val {
+		c.event(&Action{Kind: kind, Map: e.Args[0].(*lang.MapExpr).Name, Pos: e.Span}, nil)
+		return val{t: e.Type()}
+	}
+}
+
+// callValue lowers a function call used for its value or effect.
+func (c *compiler) callValue(e *lang.Call) val {
+	if f, ok := calls[e.Name]; ok {
+		return f(c, e)
+	}
+	if _, ok := intos[e.Name]; ok {
+		return c.viaMemory(e)
+	}
+	panic(fmt.Sprintf("codegen: function %s is not supported", e.Name))
+}
+
+// callInto writes the result of a call that produces a value in memory
+// straight to dst. It reports false for other calls.
+func (c *compiler) callInto(e *lang.Call, dst mem, t *lang.Type, exact bool) bool {
+	f, ok := intos[e.Name]
+	if ok {
+		f(c, e, dst, t, exact)
+	}
+	return ok
+}
+
+// lowerStrInto reads a string: str(p [, n]).
+func lowerStrInto(c *compiler, e *lang.Call, dst mem, t *lang.Type, exact bool) {
 	arg := e.Args[0]
 	at := arg.Type()
 	if at.Kind == lang.KindString {
@@ -58,10 +94,10 @@ func (c *compiler) callInto(e *lang.Call, dst mem, t *lang.Type, exact bool) boo
 				s = s[:n]
 			}
 			c.into(&lang.StrLit{Span: p.Span, Value: s}, dst, t, exact)
-			return true
+			return
 		}
 		c.into(arg, dst, t, exact)
-		return true
+		return
 	}
 	size := e.Type().Size
 	if size > t.Size {
@@ -91,7 +127,6 @@ func (c *compiler) callInto(e *lang.Call, dst mem, t *lang.Type, exact bool) boo
 	if !exact && size < t.Size {
 		c.storeImm(dst.plus(size), 0, asm.Byte)
 	}
-	return true
 }
 
 // userArgs reports whether integer arguments of this probe are user

@@ -14,11 +14,12 @@ type funcSpec struct {
 }
 
 // functions is the table of callable functions (aggregations excepted:
-// they are only valid as the value of a map assignment).
-var functions map[string]funcSpec
+// they are only valid as the value of a map assignment). Files that
+// implement a group of functions add them in an init function.
+var functions = map[string]funcSpec{}
 
 func init() {
-	functions = map[string]funcSpec{
+	for name, spec := range map[string]funcSpec{
 		"printf": {1, -1, checkPrintf},
 		"print":  {1, 3, checkPrint},
 		"exit":   {0, 1, checkExit},
@@ -28,6 +29,8 @@ func init() {
 		"zero":   {1, 1, checkMapOp},
 		"kptr":   {1, 1, checkAddrSpace(AddrKernel)},
 		"uptr":   {1, 1, checkAddrSpace(AddrUser)},
+	} {
+		functions[name] = spec
 	}
 }
 
