@@ -116,13 +116,13 @@ func (o *Object) buildMaps(prog *lang.Program) error {
 			}
 			spec.ValueSize = uint32((v.Size + 7) &^ 7)
 		}
-		if info.Declared != "" && m.Layout == LayoutHash {
-			switch info.Declared {
-			case "lruhash":
+		if strings.Contains(info.Declared, "lru") {
+			// Declared least-recently-used: evict instead of failing
+			// when full. Aggregations stay per CPU.
+			switch spec.Type {
+			case ebpf.Hash:
 				spec.Type = ebpf.LRUHash
-			case "percpuhash":
-				spec.Type = ebpf.PerCPUHash
-			case "percpulruhash":
+			case ebpf.PerCPUHash:
 				spec.Type = ebpf.LRUCPUHash
 			}
 		}

@@ -31,8 +31,7 @@ func init() {
 	calls["clear"] = lowerMapAction(ActClear)
 	calls["zero"] = lowerMapAction(ActZero)
 	calls["delete"] = func(c *compiler, e *lang.Call) val {
-		c.delete(e.Args[0].(*lang.MapExpr))
-		return val{t: e.Type()}
+		return val{t: e.Type(), reg: c.delete(e.Args[0].(*lang.MapExpr))}
 	}
 	// kptr and uptr give the same address; only the type's space changes.
 	calls["kptr"] = sameValue
@@ -200,21 +199,29 @@ func (c *compiler) print(e *lang.Call) {
 	c.event(&Action{Kind: ActPrintValue, Pos: e.Span}, e.Args)
 }
 
-// delete removes @m[k]. Maps stored in arrays cannot lose entries, so
-// deleting from one zeroes it instead.
-func (c *compiler) delete(m *lang.MapExpr) {
+// delete removes @m[k] and returns 1 when there was an entry. Maps stored
+// in arrays cannot lose entries, so deleting from one zeroes it instead;
+// delete(@m) of a map without keys clears it.
+func (c *compiler) delete(m *lang.MapExpr) vreg {
 	mp := c.mapOf(m)
-	switch mp.Layout {
-	case LayoutPerCPUArray, LayoutBucketArray:
+	switch {
+	case mp.Layout == LayoutPerCPUArray || mp.Layout == LayoutBucketArray:
 		c.event(&Action{Kind: ActZero, Map: m.Name, Pos: m.Span}, nil)
-		return
-	}
-	if mp.Layout == LayoutBucketHash {
-		// The entries of a keyed hist are one per bucket: clearing the
-		// whole key is left to user space.
+		return c.b.movImm(1)
+	case mp.Layout == LayoutBucketHash || !m.Indexed:
+		// The entries of a keyed hist are one per bucket; a map without
+		// keys has one entry: user space clears them.
 		c.event(&Action{Kind: ActClear, Map: m.Name, Pos: m.Span}, nil)
-		return
+		return c.b.movImm(1)
 	}
 	key := c.mapKey(m, mp, 0)
-	c.b.call(asm.FnMapDeleteElem, c.b.mapPtr(mp.Spec.Name), c.addr(key))
+	r := c.b.call(asm.FnMapDeleteElem, c.b.mapPtr(mp.Spec.Name), c.addr(key))
+	// The helper returns 0 on success: turn that into true.
+	ok := c.b.reg()
+	deleted := c.b.newLabel()
+	c.b.setImm(ok, 1)
+	c.b.jumpImm(asm.JEq, r, 0, deleted)
+	c.b.setImm(ok, 0)
+	c.b.mark(deleted)
+	return ok
 }

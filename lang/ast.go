@@ -87,7 +87,16 @@ type CField struct {
 	Dims  []string `parser:"('[' @Int ']')* ';'"`
 }
 
+// MapDecl declares a map's kind and size: let @name = lruhash(4096);
+type MapDecl struct {
+	Span
+	Name string `parser:"'let' @Map '='"`
+	Kind string `parser:"@Ident"`
+	Size string `parser:"'(' @Int ')' ';'*"`
+}
+
 func (*Preproc) item()     {}
+func (*MapDecl) item()     {}
 func (*CStruct) item()     {}
 func (*ConfigBlock) item() {}
 func (*Probe) item()       {}

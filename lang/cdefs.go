@@ -46,6 +46,8 @@ func (c *checker) cdefs() {
 			c.layout(st, it)
 		case *Preproc:
 			c.preproc(it)
+		case *MapDecl:
+			c.mapDecl(it)
 		}
 	}
 }
@@ -88,11 +90,9 @@ func (c *checker) layout(st *Type, def *CStruct) {
 // or string value defines a constant; #include needs nothing when kernel
 // types come from BTF; anything else is reported.
 func (c *checker) preproc(p *Preproc) {
-	text := strings.TrimSpace(strings.TrimPrefix(p.Text, "#"))
-	directive, rest, _ := strings.Cut(text, " ")
-	rest = strings.TrimSpace(rest)
+	directive, rest := splitDirective(p.Text)
 	switch directive {
-	case "include":
+	case "include", "undef", "pragma":
 		return
 	case "define":
 		name, value, _ := strings.Cut(rest, " ")
@@ -120,4 +120,25 @@ func (c *checker) preproc(p *Preproc) {
 	default:
 		c.errs = append(c.errs, errorAt(p.Span, "unsupported preprocessor directive #%s", directive))
 	}
+}
+
+// mapKinds are the map types a declaration may name.
+var mapKinds = map[string]bool{"hash": true, "lruhash": true, "percpuhash": true, "percpulruhash": true}
+
+// mapDecl records `let @m = kind(size)`: the map's BPF type and size.
+func (c *checker) mapDecl(d *MapDecl) {
+	if !mapKinds[d.Kind] {
+		c.errs = append(c.errs, errorAt(d.Span, "Invalid map type '%s': expected hash, lruhash, percpuhash or percpulruhash", d.Kind))
+		return
+	}
+	n, err := parseIntLiteral(d.Size)
+	if err != nil || n == 0 || n > 1<<31 {
+		c.errs = append(c.errs, errorAt(d.Span, "%s: expected a positive number of entries, got %s", d.Name, d.Size))
+		return
+	}
+	if _, dup := c.maps[d.Name]; dup {
+		c.errs = append(c.errs, errorAt(d.Span, "%s is declared twice", d.Name))
+		return
+	}
+	c.maps[d.Name] = &MapInfo{Name: d.Name, Span: d.Span, Declared: d.Kind, MaxEntries: int(n)}
 }

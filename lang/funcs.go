@@ -313,10 +313,20 @@ func checkMapOp(c *checker, call *Call) *Type {
 	return TypeNone
 }
 
+// checkDelete types delete(@m, key), delete(@m[key]) (the older form) and
+// delete(@m) of a map without keys, which clears it. It returns whether an
+// entry was deleted.
 func checkDelete(c *checker, call *Call) *Type {
 	m := c.mapArg(call, call.Args[0], true)
 	if m == nil {
 		return nil
+	}
+	if len(call.Args) == 1 && !m.Indexed {
+		if info := c.mapRef(m); info.Key != nil {
+			c.errorf(call, "delete() of %s needs a key: the map has keys", m.Name)
+			return nil
+		}
+		return TypeBool
 	}
 	if len(call.Args) == 2 {
 		if m.Indexed {
@@ -329,11 +339,11 @@ func checkDelete(c *checker, call *Call) *Type {
 		call.Args = call.Args[:1]
 	}
 	info := c.mapKeys(m)
-	if info.Key != nil && !m.Indexed {
-		c.errorf(call, "delete() expects a key for map %s", m.Name)
+	if info.Key == nil {
+		c.errorf(call, "delete() of %s takes no key: the map has none", m.Name)
 		return nil
 	}
-	return TypeNone
+	return TypeBool
 }
 
 // aggregationArgs types an aggregation's arguments and checks their

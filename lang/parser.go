@@ -13,7 +13,7 @@ import (
 var buildParser = sync.OnceValue(func() *participle.Parser[Program] {
 	return participle.MustBuild[Program](
 		participle.Lexer(scriptLexer{}),
-		participle.Union[Item](&Preproc{}, &ConfigBlock{}, &CStruct{}, &Probe{}),
+		participle.Union[Item](&Preproc{}, &ConfigBlock{}, &CStruct{}, &MapDecl{}, &Probe{}),
 		participle.Union[Stmt](&LetStmt{}, &IfStmt{}, &WhileStmt{}, &UnrollStmt{}, &ForStmt{},
 			&JumpStmt{}, &BlockStmt{}, &ExprStmt{}),
 		participle.ParseTypeWith(parseExpression),
@@ -35,6 +35,9 @@ func Parse(filename, src string) (prog *Program, err error) {
 			prog, err = nil, &Error{Pos: Position{Filename: filename, Line: 1, Column: 1}, Msg: fmt.Sprint(internalParseError, r)}
 		}
 	}()
+	if src, err = preprocess(filename, src); err != nil {
+		return nil, err
+	}
 	prog, err = buildParser().ParseString(filename, src)
 	if err != nil {
 		return nil, convertParseError(err)

@@ -163,3 +163,34 @@ func FuzzParse(f *testing.F) {
 		_ = Dump(prog)
 	})
 }
+
+func TestPreprocess(t *testing.T) {
+	src := `#ifndef BPFTRACE_HAVE_BTF
+#include <linux/sched.h>
+#else
+#define HAVE 1
+#endif
+#if defined(HAVE) && HAVE >= 1
+#define SEL 2
+#elif 1
+#define SEL 3
+#endif
+#ifdef NOPE
+BEGIN { bad syntax here }
+#endif
+BEGIN { exit(); }
+`
+	got, err := preprocess("", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\n\n\n#define HAVE 1\n\n\n#define SEL 2\n\n\n\n\n\n\nBEGIN { exit(); }\n"
+	if got != want {
+		t.Errorf("preprocess:\n%q\nwant\n%q", got, want)
+	}
+	for _, bad := range []string{"#endif\n", "#if 1\n", "#else\n", "#if (1\n#endif\n"} {
+		if _, err := preprocess("", bad); err == nil {
+			t.Errorf("preprocess(%q) succeeded", bad)
+		}
+	}
+}

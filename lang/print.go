@@ -46,6 +46,8 @@ func (d *dumper) item(it Item) {
 			d.line("%s %s", typ.String(), name)
 		}
 		d.depth--
+	case *MapDecl:
+		d.line("let %s = %s(%s)", it.Name, it.Kind, it.Size)
 	case *ConfigBlock:
 		d.line("config")
 		d.depth++
