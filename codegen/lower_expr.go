@@ -46,6 +46,16 @@ func (c *compiler) value(e lang.Expr) val {
 		return val{t: t, konst: true, imm: int64(e.Size)}
 	case *lang.OffsetofExpr:
 		return val{t: t, konst: true, imm: int64(e.Offset)}
+	case *lang.BlockExpr:
+		for _, st := range e.Block.Stmts {
+			if err := c.stmt(st); err != nil {
+				panic(err)
+			}
+		}
+		if e.Value == nil {
+			return val{t: t}
+		}
+		return c.value(e.Value)
 	case *lang.IncDec:
 		return c.incDec(e)
 	case *lang.MapExpr:

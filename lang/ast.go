@@ -95,6 +95,18 @@ type MapDecl struct {
 	Size string `parser:"'(' @Int ')' ';'*"`
 }
 
+// Macro is `macro name(params) { body }`. A parameter is a scratch
+// variable ($x: the call passes a variable, which the body may change), a
+// map (@m) or a name (x: the call passes any expression, substituted
+// wherever the body says x).
+type Macro struct {
+	Span
+	Name   string   `parser:"'macro' @Ident"`
+	Params []string `parser:"('(' (@(Var | Map | Ident) (',' @(Var | Map | Ident))*)? ')')?"`
+	Body   *Block   `parser:"@@ ';'*"`
+}
+
+func (*Macro) item()       {}
 func (*Preproc) item()     {}
 func (*MapDecl) item()     {}
 func (*CStruct) item()     {}
@@ -360,6 +372,16 @@ type Cast struct {
 	typed
 	To *TypeSpec
 	X  Expr
+}
+
+// BlockExpr is a block used as an expression: { statements; value }. The
+// value is the last statement when it is an expression without a ';'.
+type BlockExpr struct {
+	Span
+	typed
+	Block *Block
+	// Value is set by Parse from the block's last statement.
+	Value Expr
 }
 
 // OffsetofExpr is offsetof(type, field[.field...]).

@@ -172,6 +172,9 @@ func (c *checker) run() error {
 	if err := c.config(); err != nil {
 		return err
 	}
+	if err := expandMacros(c.prog); err != nil {
+		return err
+	}
 	c.strDefines = map[string]string{}
 	c.cdefs()
 	if err := c.errs.Err(); err != nil {

@@ -77,6 +77,17 @@ func (c *checker) exprType(e Expr) *Type {
 		return c.sizeof(e)
 	case *OffsetofExpr:
 		return c.offsetof(e)
+	case *BlockExpr:
+		c.push()
+		for _, st := range e.Block.Stmts {
+			c.stmt(st)
+		}
+		t := TypeNone
+		if e.Value != nil {
+			t = c.expr(e.Value)
+		}
+		c.pop()
+		return t
 	}
 	c.errorf(e, "unsupported expression")
 	return nil

@@ -374,11 +374,30 @@ func (p *exprParser) primary() (Expr, error) {
 	case tokIdent:
 		return p.identOrCall()
 	case tokPunct:
-		if t.Value == "(" {
+		switch t.Value {
+		case "(":
 			return p.paren()
+		case "{":
+			return p.blockExpr()
 		}
 	}
 	return nil, p.unexpected("")
+}
+
+// blockExpr parses { statements; value } with the participle grammar.
+func (p *exprParser) blockExpr() (Expr, error) {
+	b, err := buildBlockParser().ParseFromLexer(p.lex, participle.AllowTrailing(true))
+	if err != nil {
+		return nil, convertParseError(err)
+	}
+	e := &BlockExpr{Span: b.Span, Block: b}
+	if n := len(b.Stmts); n > 0 {
+		if s, ok := b.Stmts[n-1].(*ExprStmt); ok && s.Op == "" && !s.Semi {
+			e.Value = s.X
+			b.Stmts = b.Stmts[:n-1]
+		}
+	}
+	return e, nil
 }
 
 // list parses comma separated expressions up to the closing token, which it

@@ -10,15 +10,35 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-var buildParser = sync.OnceValue(func() *participle.Parser[Program] {
-	return participle.MustBuild[Program](
+// grammar returns the participle configuration shared by the program
+// parser and the block parser the expression parser calls for block
+// expressions.
+func grammar() []participle.Option {
+	return []participle.Option{
 		participle.Lexer(scriptLexer{}),
-		participle.Union[Item](&Preproc{}, &ConfigBlock{}, &CStruct{}, &MapDecl{}, &Probe{}),
+		participle.Union[Item](&Preproc{}, &ConfigBlock{}, &CStruct{}, &MapDecl{}, &Macro{}, &Probe{}),
 		participle.Union[Stmt](&LetStmt{}, &IfStmt{}, &WhileStmt{}, &UnrollStmt{}, &ForStmt{},
 			&JumpStmt{}, &BlockStmt{}, &ExprStmt{}),
 		participle.ParseTypeWith(parseExpression),
-	)
-})
+	}
+}
+
+// The parsers are built on first use (the grammar is recursive through the
+// expression parser, so they are set up in init). The block parser is
+// only built for scripts that use block expressions.
+var (
+	buildParser      func() *participle.Parser[Program]
+	buildBlockParser func() *participle.Parser[Block]
+)
+
+func init() {
+	buildParser = sync.OnceValue(func() *participle.Parser[Program] {
+		return participle.MustBuild[Program](grammar()...)
+	})
+	buildBlockParser = sync.OnceValue(func() *participle.Parser[Block] {
+		return participle.MustBuild[Block](grammar()...)
+	})
+}
 
 // internalParseError starts the message of a parser panic turned into an
 // error; the fuzz tests look for it.
@@ -111,8 +131,11 @@ func checkSyntax(prog *Program) error {
 		}
 	}
 	for _, it := range prog.Items {
-		if p, ok := it.(*Probe); ok {
-			walkBlock(p.Body)
+		switch it := it.(type) {
+		case *Probe:
+			walkBlock(it.Body)
+		case *Macro:
+			walkBlock(it.Body)
 		}
 	}
 	return errs.Err()

@@ -46,6 +46,8 @@ func (d *dumper) item(it Item) {
 			d.line("%s %s", typ.String(), name)
 		}
 		d.depth--
+	case *Macro:
+		d.nested("macro "+it.Name+"("+strings.Join(it.Params, ", ")+")", it.Body)
 	case *MapDecl:
 		d.line("let %s = %s(%s)", it.Name, it.Kind, it.Size)
 	case *ConfigBlock:
@@ -228,6 +230,18 @@ func (d *dumper) inline(e Expr) {
 		w.WriteString(")")
 	case *OffsetofExpr:
 		w.WriteString("offsetof(" + e.Of.String() + ", " + strings.Join(e.Fields, ".") + ")")
+	case *BlockExpr:
+		w.WriteString("{ ")
+		for _, s := range e.Block.Stmts {
+			var sub dumper
+			sub.stmt(s)
+			w.WriteString(strings.TrimSpace(sub.b.String()) + "; ")
+		}
+		if e.Value != nil {
+			d.inline(e.Value)
+			w.WriteString(" ")
+		}
+		w.WriteString("}")
 	case *SizeofExpr:
 		w.WriteString("sizeof(")
 		if e.Of != nil {

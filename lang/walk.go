@@ -90,5 +90,10 @@ func walk(n Node, f func(Node)) {
 		if n.X != nil {
 			walk(n.X, f)
 		}
+	case *BlockExpr:
+		walk(n.Block, f)
+		if n.Value != nil {
+			walk(n.Value, f)
+		}
 	}
 }
