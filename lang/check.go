@@ -200,6 +200,7 @@ func (c *checker) run() error {
 	cfg := c.cfg
 	c.prog.Config = &cfg
 	sort.SliceStable(c.errs, func(i, j int) bool { return c.errs[i].Pos.Offset < c.errs[j].Pos.Offset })
+	c.errs = dedupe(c.errs)
 	c.prog.Warnings = nil
 	for _, e := range c.errs {
 		if e.Warning {
@@ -460,4 +461,17 @@ func deepCopy(v reflect.Value) reflect.Value {
 		return out
 	}
 	return v
+}
+
+// dedupe drops repeated diagnostics: a probe compiled once per attach
+// point (or argument layout) reports each problem once.
+func dedupe(errs ErrorList) ErrorList {
+	out := errs[:0]
+	for i, e := range errs {
+		if i > 0 && e.Pos == errs[i-1].Pos && e.Msg == errs[i-1].Msg {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -213,7 +213,9 @@ func (c *checker) binary(e *Binary) *Type {
 	if rt.Kind == KindPointer && lt.IsInt() && e.Op == "+" {
 		return rt
 	}
-	if !c.requireInt(e.L, lt, e.Op) || !c.requireInt(e.R, rt, e.Op) {
+	isNum := func(t *Type) bool { return t.Kind == KindInt || t.Kind == KindBool }
+	if !isNum(lt) || !isNum(rt) {
+		c.errorf(e, "Type mismatch for '%s': comparing '%s' with '%s'", e.Op, lt, rt)
 		return nil
 	}
 	if (e.Op == "/" || e.Op == "%") && isZeroLit(e.R) {

@@ -191,6 +191,12 @@ func checkPrint(c *checker, call *Call) *Type {
 		c.errorf(call.Args[0], "print() of a value with no type")
 		return nil
 	}
+	if id, ok := call.Args[0].(*Ident); ok && id.Name == "args" && t != nil && t.Kind == KindPointer {
+		// args is a record in the newest bpftrace: print prints it.
+		star := &Unary{Span: id.Span, Op: "*", X: id}
+		call.Args[0] = star
+		t = c.expr(star)
+	}
 	if t = c.materialize(call.Args[0], t, maxPrintedStruct); t == nil {
 		return nil
 	}

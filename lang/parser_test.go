@@ -194,3 +194,22 @@ BEGIN { exit(); }
 		}
 	}
 }
+
+// Pointer fields of tracepoint formats keep their pointee type.
+func TestTracepointPointerTypes(t *testing.T) {
+	c := &checker{}
+	cases := map[string]string{
+		"char *":              "int8 *",
+		"const char *const *": "int8 * *",
+		"char *const *":       "int8 * *",
+		"unsigned long *":     "uint64 *",
+		"int *":               "int32 *",
+		"void *":              "uint8 *",
+		"const void *":        "uint8 *",
+	}
+	for in, want := range cases {
+		if got := c.cPointer(in, AddrUser).String(); got != want {
+			t.Errorf("cPointer(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

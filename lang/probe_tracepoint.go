@@ -92,16 +92,7 @@ func (c *checker) formatFieldType(f btf.TracepointField, space AddrSpace) *Type 
 		}
 		return &Type{Kind: KindArray, Elem: IntType(esize*8, f.Signed), Len: n, Size: f.Size}
 	case strings.HasSuffix(typ, "*"):
-		pointee := strings.TrimSpace(strings.TrimSuffix(typ, "*"))
-		pointee = strings.TrimSpace(strings.TrimPrefix(pointee, "const "))
-		var elem *Type
-		switch pointee {
-		case "char", "unsigned char", "signed char":
-			elem = IntType(8, pointee == "char" || pointee == "signed char")
-		default:
-			elem = IntType(8, false)
-		}
-		return PointerTo(elem, space)
+		return c.cPointer(typ, space)
 	case typ == "bool" || typ == "_Bool":
 		return TypeBool
 	}
@@ -116,6 +107,48 @@ func (c *checker) formatFieldType(f btf.TracepointField, space AddrSpace) *Type 
 		return IntType(f.Size*8, f.Signed)
 	}
 	return arrayOfBytes(f.Size)
+}
+
+// cPointer types a pointer field from its C spelling ("const char *const *",
+// "struct __kernel_timespec *", "unsigned long *"): C integer types and
+// struct types (from BTF, when the kernel has it) give typed pointers;
+// anything else points to bytes.
+func (c *checker) cPointer(typ string, space AddrSpace) *Type {
+	stars := 0
+	base := typ
+	for {
+		base = strings.TrimSpace(base)
+		// A qualifier on the pointer itself: "char *const".
+		if rest, ok := strings.CutSuffix(base, "const"); ok && (strings.HasSuffix(rest, "*") || strings.HasSuffix(rest, " ")) {
+			base = strings.TrimSpace(rest)
+		}
+		if !strings.HasSuffix(base, "*") {
+			break
+		}
+		base = strings.TrimSuffix(base, "*")
+		stars++
+	}
+	base = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(base), "const "))
+	base = strings.TrimSpace(strings.TrimPrefix(base, "volatile "))
+	var t *Type
+	switch {
+	case base == "char" || base == "signed char":
+		t = IntType(8, true)
+	case base == "void" || base == "unsigned char":
+		t = IntType(8, false)
+	case cIntTypes[base] != nil:
+		t = cIntTypes[base]
+	default:
+		if kt, err := c.kernel().LookupType(base); err == nil {
+			t = c.fromBTF(kt, space)
+		} else {
+			t = IntType(8, false)
+		}
+	}
+	for i := 0; i < stars; i++ {
+		t = PointerTo(t, space)
+	}
+	return t
 }
 
 // cIntTypes are the integer type names that appear in tracepoint formats,
