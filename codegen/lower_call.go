@@ -63,6 +63,10 @@ func lowerMapAction(kind ActionKind) callLowering {
 
 // callValue lowers a function call used for its value or effect.
 func (c *compiler) callValue(e *lang.Call) val {
+	if e.Expansion != nil {
+		// The checker defined the call as another expression.
+		return c.value(e.Expansion)
+	}
 	if f, ok := calls[e.Name]; ok {
 		return f(c, e)
 	}
@@ -75,6 +79,10 @@ func (c *compiler) callValue(e *lang.Call) val {
 // callInto writes the result of a call that produces a value in memory
 // straight to dst. It reports false for other calls.
 func (c *compiler) callInto(e *lang.Call, dst mem, t *lang.Type, exact bool) bool {
+	if e.Expansion != nil {
+		c.into(e.Expansion, dst, t, exact)
+		return true
+	}
 	f, ok := intos[e.Name]
 	if ok {
 		f(c, e, dst, t, exact)
@@ -159,6 +167,16 @@ func layout(a *Action, args []lang.Expr) {
 // into it, and submits it. A full ring buffer counts a lost event.
 func (c *compiler) event(a *Action, args []lang.Expr) {
 	layout(a, args)
+	c.send(a, func(r mem) {
+		for i, e := range args {
+			c.into(e, r.plus(a.Args[i].Offset), a.Args[i].Type, false)
+		}
+	})
+}
+
+// send adds an action to the object and emits the code that sends its
+// event: fill writes the arguments into the reserved record.
+func (c *compiler) send(a *Action, fill func(rec mem)) {
 	id := len(c.obj.Actions)
 	c.obj.Actions = append(c.obj.Actions, a)
 	rec := c.b.call(asm.FnRingbufReserve, c.b.mapPtr(EventsMap), c.b.movImm(int64(a.Size)), c.b.movImm(0))
@@ -166,9 +184,7 @@ func (c *compiler) event(a *Action, args []lang.Expr) {
 	c.b.jumpImm(asm.JEq, rec, 0, lost)
 	r := mem{base: rec}
 	c.storeImm(r, int64(id), asm.DWord)
-	for i, e := range args {
-		c.into(e, r.plus(a.Args[i].Offset), a.Args[i].Type, false)
-	}
+	fill(r)
 	c.b.call(asm.FnRingbufSubmit, rec, c.b.movImm(0))
 	c.b.goTo(done)
 	c.b.mark(lost)

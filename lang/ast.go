@@ -305,6 +305,10 @@ type Call struct {
 	Args []Expr
 	// Format is the parsed format string of printf-like calls, set by Check.
 	Format *printf.Format
+	// Expansion is set by Check for a function defined as another
+	// expression (ppid() is curtask->real_parent->pid, is_str(x) a bool
+	// literal): the call has its type, and code generation lowers it.
+	Expansion Expr
 }
 
 // Binary is a binary operation.

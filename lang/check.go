@@ -41,6 +41,9 @@ type CheckOptions struct {
 	EnvSet map[string]bool
 	// Params are the positional parameters $1, $2, ...
 	Params []string
+	// Named are the named parameters given after "--" (--name=value; a
+	// flag alone is "true"), which getopt() reads.
+	Named map[string]string
 	// Unsafe allows system() and other destructive functions.
 	Unsafe bool
 }

@@ -1,0 +1,85 @@
+package lang
+
+import (
+	"strconv"
+	"strings"
+)
+
+// getopt reads named parameters, given on the command line after "--" as
+// --name=value or --name (a flag). The default value's type is the
+// result's: getopt("n") and getopt("n", true) are bools, getopt("n", 10)
+// an integer, getopt("n", "x") a string; an optional third argument
+// describes the parameter.
+
+func init() {
+	functions["getopt"] = funcSpec{1, 3, checkGetopt}
+}
+
+func checkGetopt(c *checker, call *Call) *Type {
+	name, ok := call.Args[0].(*StrLit)
+	if !ok {
+		c.expr(call.Args[0])
+		c.errorf(call.Args[0], "getopt() expects a string literal as the parameter name")
+		return nil
+	}
+	c.expr(name)
+	if len(call.Args) == 3 {
+		if _, ok := call.Args[2].(*StrLit); !ok {
+			c.errorf(call.Args[2], "getopt() expects a string literal as the description")
+			return nil
+		}
+		c.expr(call.Args[2])
+	}
+	value, given := c.opts.Named[name.Value]
+	if len(call.Args) == 1 {
+		return c.getoptBool(call, name.Value, value, given, false)
+	}
+	switch def := call.Args[1].(type) {
+	case *BoolLit:
+		c.expr(def)
+		return c.getoptBool(call, name.Value, value, given, def.Value)
+	case *StrLit:
+		c.expr(def)
+		s := def.Value
+		if given {
+			s = value
+		}
+		call.Expansion = &StrLit{Span: call.Span, Value: s}
+		return c.expr(call.Expansion)
+	}
+	def, ok := c.constInt(call.Args[1])
+	if !ok {
+		c.expr(call.Args[1])
+		c.errorf(call.Args[1], "getopt() expects a literal default value (bool, integer or string)")
+		return nil
+	}
+	c.expr(call.Args[1])
+	if given {
+		n, err := strconv.ParseInt(strings.ReplaceAll(value, "_", ""), 0, 64)
+		if err != nil {
+			c.errorf(call, "--%s=%s: expected an integer", name.Value, value)
+			return nil
+		}
+		def = n
+	}
+	lit := &IntLit{Span: call.Span, Value: uint64(def), Text: strconv.FormatInt(def, 10)}
+	call.Expansion = lit
+	c.expr(lit)
+	return TypeInt64
+}
+
+func (c *checker) getoptBool(call *Call, name, value string, given, def bool) *Type {
+	if given {
+		switch strings.ToLower(value) {
+		case "", "true", "1":
+			def = true
+		case "false", "0":
+			def = false
+		default:
+			c.errorf(call, "--%s=%s: expected a boolean (true, false, 1 or 0)", name, value)
+			return nil
+		}
+	}
+	call.Expansion = &BoolLit{Span: call.Span, Value: def}
+	return c.expr(call.Expansion)
+}
