@@ -53,6 +53,9 @@ func (c *compiler) mapRead(e *lang.MapExpr) val {
 	mp := c.mapOf(e)
 	t := e.Type()
 	key := c.mapKey(e, mp, 0)
+	if mp.Info.Value.Kind == lang.KindAgg {
+		return val{t: t, reg: c.aggRead(mp, key)}
+	}
 	p := c.lookup(mp, key)
 	if isScalar(t) {
 		r := c.b.reg()
@@ -79,6 +82,52 @@ func (c *compiler) mapRead(e *lang.MapExpr) val {
 	c.b.mark(done)
 	return val{t: t, inMem: true, m: m}
 }
+
+// aggRead reads an aggregation (count, sum, min, max) across every CPU,
+// as the newest bpftrace does: each CPU's slot through
+// bpf_map_lookup_percpu_elem, until a CPU has none.
+func (c *compiler) aggRead(mp *Map, key mem) vreg {
+	agg := mp.Info.Value.Agg
+	ncpu := c.opts.NumCPU
+	if ncpu <= 0 {
+		ncpu = defaultMaxCPUs
+	}
+	res, found, cpu := c.b.movImm(0), c.b.movImm(0), c.b.movImm(0)
+	loop, next, done := c.b.newLabel(), c.b.newLabel(), c.b.newLabel()
+	c.b.mark(loop)
+	c.b.jumpImm(asm.JGE, cpu, int64(ncpu), done)
+	p := c.b.call(asm.FnMapLookupPercpuElem, c.b.mapPtr(mp.Spec.Name), c.addr(key), cpu)
+	c.b.jumpImm(asm.JEq, p, 0, done)
+	v := c.b.load(p, 0, asm.DWord, false)
+	switch agg {
+	case lang.AggCount, lang.AggSum:
+		c.b.aluInto(res, asm.Add, res, v)
+	case lang.AggMin, lang.AggMax:
+		// Skip CPUs that never saw a value.
+		c.b.jumpImm(asm.JEq, c.b.load(p, 8, asm.Word, false), 0, next)
+		take := c.b.newLabel()
+		c.b.jumpImm(asm.JEq, found, 0, take)
+		signed := mp.Info.Value.AggSigned
+		better := map[bool]asm.JumpOp{true: asm.JSLT, false: asm.JLT}[signed]
+		if agg == lang.AggMax {
+			better = map[bool]asm.JumpOp{true: asm.JSGT, false: asm.JGT}[signed]
+		}
+		c.b.jump(better, v, res, take)
+		c.b.goTo(next)
+		c.b.mark(take)
+		c.b.mov(res, v)
+		c.b.setImm(found, 1)
+	}
+	c.b.mark(next)
+	c.b.aluImmInto(cpu, asm.Add, cpu, 1)
+	c.b.goTo(loop)
+	c.b.mark(done)
+	return res
+}
+
+// defaultMaxCPUs bounds the per-CPU loop when the caller did not say how
+// many CPUs the machine has.
+const defaultMaxCPUs = 64
 
 // mapAssign lowers @m[k] = v and @m[k] op= v.
 func (c *compiler) mapAssign(m *lang.MapExpr, op string, value lang.Expr) {

@@ -32,6 +32,7 @@ var verifierScripts = []string{
 	`tracepoint:sched:sched_process_exec { printf("%s\n", str(args->filename)); }`,
 	`tracepoint:syscalls:sys_enter_read /args->count > 100/ { @bytes = hist(args->count); @fd[args->fd] = sum(args->count); }`,
 	`interval:ms:10 { @ticks = count(); } profile:hz:99 { @cpu[cpu] = count(); }`,
+	`BEGIN { @c = count(); @s[1] = sum(-5); @mi = min(3); @ma[comm] = max(4); printf("%d %d %d %d\n", @c, @s[1], @mi, @ma[comm]); }`,
 }
 
 func TestVerifierAccepts(t *testing.T) {
