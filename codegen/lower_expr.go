@@ -119,6 +119,16 @@ func (c *compiler) into(e lang.Expr, dst mem, t *lang.Type, exact bool) {
 			}
 			return
 		}
+	case *lang.Record:
+		// Values are evaluated as written; fields are laid out by name.
+		for i, x := range e.Values {
+			f, _ := t.FieldByName(e.Names[i])
+			c.into(x, dst.plus(f.Offset), f.Type, exact)
+		}
+		if exact {
+			c.zeroPadding(dst, t)
+		}
+		return
 	case *lang.Ident:
 		if e.Const && et.Kind == lang.KindString {
 			c.into(&lang.StrLit{Span: e.Span, Value: e.Str}, dst, t, exact)

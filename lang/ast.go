@@ -350,6 +350,14 @@ type Tuple struct {
 	Elems []Expr
 }
 
+// Record is (name = value, ...): a tuple whose fields have names.
+type Record struct {
+	Span
+	typed
+	Names  []string
+	Values []Expr
+}
+
 // FieldExpr is x.name, x->name, or x.N on a tuple.
 type FieldExpr struct {
 	Span

@@ -67,6 +67,23 @@ func (c *checker) exprType(e Expr) *Type {
 			elems = append(elems, t)
 		}
 		return TupleType(elems)
+	case *Record:
+		var elems []*Type
+		for _, x := range e.Values {
+			t := c.expr(x)
+			if t == nil {
+				return nil
+			}
+			if t.Kind == KindNone || t.Kind == KindAgg {
+				c.errorf(x, "Invalid record field type: %s", t)
+				return nil
+			}
+			if t.Kind != KindPointer {
+				t = t.WithSpace(AddrNone)
+			}
+			elems = append(elems, t)
+		}
+		return RecordType(e.Names, elems)
 	case *FieldExpr:
 		return c.field(e)
 	case *IndexExpr:
@@ -340,9 +357,13 @@ func (c *checker) field(e *FieldExpr) *Type {
 		return nil
 	}
 	if t.Kind == KindTuple {
+		if f, ok := t.FieldByName(e.Name); ok && e.Name != "" {
+			e.Offset = f.Offset
+			return f.Type
+		}
 		i, err := strconv.Atoi(e.Name)
 		if err != nil {
-			c.errorf(e, "Can not access field '%s' on a tuple; use an index such as .0", e.Name)
+			c.errorf(e, "Can not access field '%s' on %s", e.Name, t)
 			return nil
 		}
 		if i < 0 || i >= len(t.Fields) {

@@ -375,11 +375,7 @@ func StorageType(t *Type) *Type {
 	case KindString:
 		return StringType(t.Size)
 	case KindTuple:
-		var elems []*Type
-		for _, f := range t.Fields {
-			elems = append(elems, StorageType(f.Type))
-		}
-		return TupleType(elems)
+		return mapFields(t, StorageType)
 	case KindStruct, KindArray:
 		// A stored struct or array is a copy in BPF memory.
 		return t.WithSpace(AddrNone)
@@ -415,15 +411,20 @@ func unify(have, got *Type) (*Type, bool) {
 		if len(have.Fields) != len(got.Fields) {
 			return nil, false
 		}
-		var elems []*Type
+		ok := true
+		u := mapFields(have, func(f *Type) *Type { return f })
 		for i := range have.Fields {
-			u, ok := unify(have.Fields[i].Type, got.Fields[i].Type)
-			if !ok {
+			if have.Fields[i].Name != got.Fields[i].Name {
 				return nil, false
 			}
-			elems = append(elems, u)
+			ft, fok := unify(have.Fields[i].Type, got.Fields[i].Type)
+			ok = ok && fok
+			u.Fields[i].Type = ft
 		}
-		return TupleType(elems), true
+		if !ok {
+			return nil, false
+		}
+		return relayout(u), true
 	case KindAgg:
 		return have, have.Agg == got.Agg
 	}
@@ -441,4 +442,23 @@ func assignable(have, got *Type) bool {
 		return got.Size <= have.Size
 	}
 	return true
+}
+
+// mapFields returns a tuple (or record) whose field types are f's results.
+func mapFields(t *Type, f func(*Type) *Type) *Type {
+	names := make([]string, len(t.Fields))
+	elems := make([]*Type, len(t.Fields))
+	for i, fl := range t.Fields {
+		names[i], elems[i] = fl.Name, f(fl.Type)
+	}
+	u := TupleType(elems)
+	for i := range u.Fields {
+		u.Fields[i].Name = names[i]
+	}
+	return u
+}
+
+// relayout recomputes a tuple's field offsets after its types changed.
+func relayout(t *Type) *Type {
+	return mapFields(t, func(f *Type) *Type { return f })
 }

@@ -504,6 +504,9 @@ func (p *exprParser) offsetof(kw *lexer.Token) (Expr, error) {
 // paren parses a parenthesised expression or a tuple.
 func (p *exprParser) paren() (Expr, error) {
 	open := p.next()
+	if p.atRecord() {
+		return p.record(open)
+	}
 	elems, end, err := p.tupleList()
 	if err != nil {
 		return nil, err
@@ -513,6 +516,47 @@ func (p *exprParser) paren() (Expr, error) {
 		return x, nil
 	}
 	return &Tuple{Span: Span{open.Pos, end}, Elems: elems.exprs}, nil
+}
+
+// atRecord reports whether a parenthesis opens a record: name = value.
+func (p *exprParser) atRecord() bool {
+	cp := p.lex.MakeCheckpoint()
+	defer p.lex.LoadCheckpoint(cp)
+	return p.next().Type == tokIdent && p.is("=")
+}
+
+// record parses (name = value, ...) after its opening parenthesis.
+func (p *exprParser) record(open *lexer.Token) (Expr, error) {
+	r := &Record{}
+	for !p.is(")") {
+		name := p.next()
+		if name.Type != tokIdent {
+			return nil, &Error{Pos: name.Pos, End: endOf(name), Msg: "syntax error, unexpected " + tokenDescription(*name) + ", expecting a record field name"}
+		}
+		if _, err := p.expect("="); err != nil {
+			return nil, err
+		}
+		v, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range r.Names {
+			if n == name.Value {
+				return nil, &Error{Pos: name.Pos, End: endOf(name), Msg: "duplicate record field " + name.Value}
+			}
+		}
+		r.Names = append(r.Names, name.Value)
+		r.Values = append(r.Values, v)
+		if _, ok := p.accept(","); !ok {
+			break
+		}
+	}
+	cl, err := p.expect(")")
+	if err != nil {
+		return nil, err
+	}
+	r.Span = Span{open.Pos, endOf(cl)}
+	return r, nil
 }
 
 type tupleElems struct {

@@ -211,6 +211,13 @@ func (d *dumper) inline(e Expr) {
 		w.WriteString("(tuple ")
 		d.list(e.Elems)
 		w.WriteString(")")
+	case *Record:
+		w.WriteString("(record")
+		for i, n := range e.Names {
+			w.WriteString(" " + n + "=")
+			d.inline(e.Values[i])
+		}
+		w.WriteString(")")
 	case *FieldExpr:
 		d.inline(e.X)
 		if e.Arrow {

@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	cbtf "github.com/cilium/ebpf/btf"
@@ -133,6 +134,25 @@ func TupleType(elems []*Type) *Type {
 	return t
 }
 
+// RecordType lays out a record: a tuple whose fields are named, ordered by
+// name so that records written in any order have the same type.
+func RecordType(names []string, elems []*Type) *Type {
+	idx := make([]int, len(names))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return names[idx[a]] < names[idx[b]] })
+	sorted := make([]*Type, len(elems))
+	for i, j := range idx {
+		sorted[i] = elems[j]
+	}
+	t := TupleType(sorted)
+	for i, j := range idx {
+		t.Fields[i].Name = names[j]
+	}
+	return t
+}
+
 // AggType returns the map value type of an aggregation.
 func AggType(a AggKind, signed bool) *Type {
 	t := &Type{Kind: KindAgg, Agg: a, AggSigned: signed, Size: 8}
@@ -257,7 +277,11 @@ func (t *Type) String() string {
 	case KindTuple:
 		var parts []string
 		for _, f := range t.Fields {
-			parts = append(parts, f.Type.String())
+			if f.Name != "" {
+				parts = append(parts, f.Name+"="+f.Type.String())
+			} else {
+				parts = append(parts, f.Type.String())
+			}
 		}
 		return "(" + strings.Join(parts, ",") + ")"
 	case KindPointer:

@@ -79,6 +79,10 @@ func walk(n Node, f func(Node)) {
 		for _, e := range n.Elems {
 			walk(e, f)
 		}
+	case *Record:
+		for _, e := range n.Values {
+			walk(e, f)
+		}
 	case *FieldExpr:
 		walk(n.X, f)
 	case *IndexExpr:
