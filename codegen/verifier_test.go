@@ -32,6 +32,8 @@ var verifierScripts = []string{
 	`tracepoint:sched:sched_process_exec { printf("%s\n", str(args->filename)); }`,
 	`tracepoint:syscalls:sys_enter_read /args->count > 100/ { @bytes = hist(args->count); @fd[args->fd] = sum(args->count); }`,
 	`interval:ms:10 { @ticks = count(); } profile:hz:99 { @cpu[cpu] = count(); }`,
+	// bpftrace 0.17 cannot load this one: LLVM's code exceeds the verifier's limits.
+	`BEGIN { $i = 0; while ($i < 1000) { @a[comm, $i % 10] = count(); @b[comm] = sum($i); @c = hist($i); @d = max($i); @e = min($i); @f = avg($i); @g = stats($i); @h[$i % 7] = lhist($i, 0, 1000, 10); $i++; } }`,
 	`BEGIN { @c = count(); @s[1] = sum(-5); @mi = min(3); @ma[comm] = max(4); printf("%d %d %d %d\n", @c, @s[1], @mi, @ma[comm]); }`,
 }
 
