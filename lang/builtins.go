@@ -30,7 +30,7 @@ var probeBuiltins = map[string]bool{"args": true, "retval": true, "probe": true,
 // isBuiltinIdent reports whether a bare identifier names a builtin, for
 // the parser's cast disambiguation: (pid)*2 is a product, not a cast.
 func isBuiltinIdent(name string) bool {
-	if builtinTypes[name] != nil || probeBuiltins[name] {
+	if builtinTypes[name] != nil || probeBuiltins[name] || bareCalls[name] {
 		return true
 	}
 	_, ok := argIndex(name)

@@ -54,7 +54,8 @@ func FunctionNames() []string {
 
 // argCountError is bpftrace's wording for a wrong number of arguments.
 func argCountError(name string, min, max, got int) string {
-	words := []string{"no arguments", "one argument", "two arguments", "three arguments"}
+	// bpftrace spells out only "no arguments" and "one argument".
+	words := []string{"no arguments", "one argument"}
 	count := func(n int) string {
 		if n < len(words) {
 			return words[n]
