@@ -109,10 +109,11 @@ const (
 	ActExit
 	ActClear
 	ActZero
+	ActHelperError
 )
 
 func (k ActionKind) String() string {
-	return [...]string{"printf", "print map", "print value", "exit", "clear", "zero"}[k]
+	return [...]string{"printf", "print map", "print value", "exit", "clear", "zero", "helper error"}[k]
 }
 
 // Arg is one argument packed into an event.
@@ -134,6 +135,8 @@ type Action struct {
 	Map string
 	// Top and Div are print(@m, top, div)'s arguments.
 	Top, Div int64
+	// Helper names the BPF helper a helper-error action reports.
+	Helper string
 	// Pos is the call in the source.
 	Pos lang.Span
 }

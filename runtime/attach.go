@@ -64,7 +64,7 @@ func (r *runner) attach() error {
 				return probeError(pt, err)
 			}
 			if r.opts.Verbose {
-				fmt.Fprintf(r.opts.Stderr, "attached %s\n", pt.Name)
+				fmt.Fprintf(r.opts.Stderr, "Attaching %s\n", pt.Name)
 			}
 		}
 	}

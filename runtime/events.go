@@ -8,6 +8,7 @@ import (
 
 	"github.com/gtrace/gtrace/codegen"
 	"github.com/gtrace/gtrace/lang/printf"
+	"github.com/gtrace/gtrace/runtime/output"
 )
 
 func getUint64(b []byte) uint64    { return binary.LittleEndian.Uint64(b) }
@@ -30,15 +31,23 @@ func (r *runner) handle(rec []byte) error {
 	case codegen.ActPrintf:
 		args := make([]printf.Arg, len(a.Args))
 		for i, arg := range a.Args {
-			args[i] = r.dec.value(arg.Type, rec[arg.Offset:])
+			args[i] = r.dec.printfArg(arg.Type, rec[arg.Offset:])
 		}
-		r.out.Write(a.Format.Append(nil, args))
+		r.out.Message(output.Printf, string(a.Format.Append(nil, args)))
 	case codegen.ActPrintValue:
 		arg := a.Args[0]
-		fmt.Fprintln(r.out, r.dec.text(arg.Type, rec[arg.Offset:]))
+		r.out.Value(r.dec.decode(arg.Type, rec[arg.Offset:]))
 	case codegen.ActPrintMap:
-		return r.printMap(r.obj.Map(a.Map), a.Top, a.Div)
+		m, err := r.readMap(r.obj.Map(a.Map), a.Top, a.Div)
+		if err != nil {
+			return err
+		}
+		r.out.Map(m)
 	case codegen.ActExit:
+		if r.ending {
+			// A late exit() from a probe: the first one decided.
+			return nil
+		}
 		if len(a.Args) == 1 {
 			r.result.ExitCode = int(int64(getUint64(rec[a.Args[0].Offset:])))
 		}
@@ -47,18 +56,25 @@ func (r *runner) handle(rec []byte) error {
 		return r.clearMap(r.obj.Map(a.Map), false)
 	case codegen.ActZero:
 		return r.clearMap(r.obj.Map(a.Map), true)
+	case codegen.ActHelperError:
+		r.out.HelperError(&output.HelperError{
+			Helper:  a.Helper,
+			Retcode: int64(getUint64(rec[a.Args[0].Offset:])),
+			Pos:     a.Pos.Pos,
+			End:     a.Pos.EndPos,
+			Source:  r.obj.Sources[a.Pos.Pos.Filename],
+		})
 	}
 	return nil
 }
 
-// printMap writes a map the way bpftrace prints it.
-func (r *runner) printMap(m *codegen.Map, top, div int64) error {
+// readMap reads a map from the kernel into what prints: see outputMap.
+func (r *runner) readMap(m *codegen.Map, top, div int64) (*output.Map, error) {
 	entries, err := r.maps.read(m, r.coll.Maps[m.Spec.Name], r.zeroed[m.Info.Name])
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", m.Info.Name, err)
+		return nil, fmt.Errorf("reading %s: %w", m.Info.Name, err)
 	}
-	_, err = r.out.WriteString(r.dec.formatMap(m, entries, top, div))
-	return err
+	return r.dec.outputMap(m, entries, top, div), nil
 }
 
 // clearMap deletes every entry of a map (clear) or sets every value to

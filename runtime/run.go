@@ -4,7 +4,6 @@
 package runtime
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -19,25 +18,56 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gtrace/gtrace/codegen"
+	"github.com/gtrace/gtrace/runtime/output"
 )
 
 // Options configure a run.
 type Options struct {
-	// Stdout receives the script's output; Stderr warnings and lost-event
-	// reports.
-	Stdout, Stderr io.Writer
-	// Quiet suppresses the "Attaching N probes..." line.
+	// Output formats what the script prints; nil means bpftrace's text
+	// format on os.Stdout.
+	Output output.Writer
+	// Stderr receives the verbose reports of -v; nil means os.Stderr.
+	Stderr io.Writer
+	// Quiet suppresses the "Attaching N probes..." message.
 	Quiet bool
-	// NotifyAttached prints __BPFTRACE_NOTIFY_PROBES_ATTACHED once every
-	// probe is attached, for harnesses that wait for it.
-	NotifyAttached bool
+	// Attached, when set, is called once every probe is attached, after
+	// the output so far is flushed (gtrace prints bpftrace's
+	// __BPFTRACE_NOTIFY_PROBES_ATTACHED line from it).
+	Attached func()
 	// DryRun loads the programs into the kernel and stops.
 	DryRun bool
-	// Verbose reports verifier statistics and attach details on Stderr.
+	// Verbose reports each program's verifier statistics and each attach
+	// point on Stderr.
 	Verbose bool
-	// Unbuffered flushes output after every event instead of after each
-	// batch (bpftrace's -B none).
-	Unbuffered bool
+	// Buffering says when output is flushed.
+	Buffering Buffering
+	// Target is the process given with -p or -c, for probes that attach
+	// to a process and for the cpid builtin.
+	Target Target
+}
+
+// Buffering says when a run flushes its output (bpftrace's -B).
+type Buffering uint8
+
+// Buffering modes.
+const (
+	// BufferLine flushes after each batch of events: output appears as it
+	// happens (bpftrace's default, line buffering).
+	BufferLine Buffering = iota
+	// BufferFull flushes when the buffer is full and when the run ends.
+	BufferFull
+	// BufferNone flushes after every event.
+	BufferNone
+)
+
+// Target is the process a run traces (-p PID or -c CMD). The zero value
+// traces the whole system.
+type Target struct {
+	// PID is a running process to trace (-p).
+	PID int
+	// Command is a shell command to start and trace (-c); tracing stops
+	// when it exits.
+	Command string
 }
 
 // Result is the outcome of a run.
@@ -46,6 +76,9 @@ type Result struct {
 	ExitCode int
 	// Lost counts events the ring buffer dropped.
 	Lost uint64
+	// Maps are the script's maps as they were at exit, after END ran,
+	// ordered by name; empty maps are included.
+	Maps []*output.Map
 }
 
 // runner holds the state of one run.
@@ -54,21 +87,24 @@ type runner struct {
 	opts   Options
 	coll   *ebpf.Collection
 	rd     *ringbuf.Reader
-	out    *bufio.Writer
+	out    output.Writer
 	dec    decoder
 	maps   mapReader
 	zeroed map[string]bool
 	links  []io.Closer
 	exited bool
+	// ending is set while finish drains the detached probes' events.
+	ending bool
 	result Result
 }
 
 // Run loads and runs a compiled script until it calls exit(), the context
 // is cancelled (Ctrl-C), or an error occurs. On every path it runs END,
-// prints the maps and detaches everything it attached.
+// reads the maps into the Result, prints them (unless the script's config
+// turns that off) and detaches everything it attached.
 func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error) {
-	if opts.Stdout == nil {
-		opts.Stdout = os.Stdout
+	if opts.Output == nil {
+		opts.Output = output.NewText(os.Stdout)
 	}
 	if opts.Stderr == nil {
 		opts.Stderr = os.Stderr
@@ -80,7 +116,7 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 	r := &runner{
 		obj:    obj,
 		opts:   opts,
-		out:    bufio.NewWriterSize(opts.Stdout, 64<<10),
+		out:    opts.Output,
 		dec:    decoder{probeNames: obj.ProbeNames},
 		maps:   mapReader{ncpu: ncpu},
 		zeroed: map[string]bool{},
@@ -93,7 +129,10 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 		return Result{}, nil
 	}
 	if !opts.Quiet {
-		r.printAttaching()
+		r.out.AttachedProbes(r.obj.NumProbes)
+		if err := r.out.Flush(); err != nil {
+			return Result{}, err
+		}
 	}
 	if err := r.start(); err != nil {
 		return r.result, err
@@ -104,9 +143,13 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 			r.finish()
 			return r.result, err
 		}
-		if opts.NotifyAttached {
-			fmt.Fprintln(r.out, "__BPFTRACE_NOTIFY_PROBES_ATTACHED")
-			r.out.Flush()
+		if opts.Attached != nil {
+			if err := r.out.Flush(); err != nil {
+				r.detach()
+				r.finish()
+				return r.result, err
+			}
+			opts.Attached()
 		}
 		if err := r.loop(ctx); err != nil {
 			r.detach()
@@ -118,16 +161,6 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 	return r.result, r.finish()
 }
 
-func (r *runner) printAttaching() {
-	n := r.obj.NumProbes
-	if n == 1 {
-		fmt.Fprintln(r.out, "Attaching 1 probe...")
-	} else {
-		fmt.Fprintf(r.out, "Attaching %d probes...\n", n)
-	}
-	r.out.Flush()
-}
-
 // load creates the maps and loads every program, mapping a verifier
 // rejection back to the script.
 func (r *runner) load() error {
@@ -135,7 +168,16 @@ func (r *runner) load() error {
 		return err
 	}
 	spec := r.obj.CollectionSpec()
-	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{})
+	var copts ebpf.CollectionOptions
+	if r.opts.Verbose {
+		// Ask for the verifier's statistics. A rejected program is loaded
+		// again below, for the whole log.
+		copts.Programs.LogLevel = ebpf.LogLevelStats
+	}
+	coll, err := ebpf.NewCollectionWithOptions(spec, copts)
+	if err != nil && r.opts.Verbose {
+		coll, err = ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{})
+	}
 	if err != nil {
 		return r.loadError(err)
 	}
@@ -224,8 +266,10 @@ func (r *runner) loop(ctx context.Context) error {
 		if err := r.handle(rec.RawSample); err != nil {
 			return err
 		}
-		if r.opts.Unbuffered || rec.Remaining == 0 {
-			r.out.Flush()
+		if r.opts.Buffering == BufferNone || (r.opts.Buffering == BufferLine && rec.Remaining == 0) {
+			if err := r.out.Flush(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -251,29 +295,47 @@ func (r *runner) drain() error {
 			return err
 		}
 	}
+	if r.opts.Buffering == BufferFull {
+		return nil
+	}
 	return r.out.Flush()
 }
 
-// finish runs END, prints the maps and reports lost events.
+// finish runs END, reads the maps (printing them unless the script's
+// config says not to) and reports lost events.
 func (r *runner) finish() error {
-	r.exited = false
-	err := r.runOnce("END")
+	// Events the probes sent before they were detached come first; an
+	// exit() among them (another CPU racing the first exit) must not cut
+	// END's output short.
+	r.exited, r.ending = false, true
+	err := r.drain()
+	r.ending = false
+	if err == nil {
+		err = r.runOnce("END")
+	}
 	r.exited = true
-	fmt.Fprint(r.out, "\n\n")
-	if r.obj.Config.PrintMapsOnExit {
-		for _, m := range r.obj.Maps {
-			if perr := r.printMap(m, 0, 0); perr != nil && err == nil {
-				err = perr
+	r.out.End()
+	for _, m := range r.obj.Maps {
+		om, rerr := r.readMap(m, 0, 0)
+		if rerr != nil {
+			if err == nil {
+				err = rerr
 			}
+			continue
+		}
+		r.result.Maps = append(r.result.Maps, om)
+		if r.obj.Config.PrintMapsOnExit {
+			r.out.Map(om)
 		}
 	}
+	r.reportLost()
 	if ferr := r.out.Flush(); ferr != nil && err == nil {
 		err = ferr
 	}
-	r.reportLost()
 	return err
 }
 
+// reportLost counts the events the ring buffer dropped.
 func (r *runner) reportLost() {
 	bm := r.coll.Maps[codegen.LostMap]
 	vals := r.maps.perCPUBuffers(8)
@@ -287,7 +349,7 @@ func (r *runner) reportLost() {
 	}
 	r.result.Lost = n
 	if n > 0 {
-		fmt.Fprintf(r.opts.Stderr, "Lost %d events\n", n)
+		r.out.LostEvents(n)
 	}
 }
 

@@ -3,18 +3,18 @@ package runtime
 import (
 	"bytes"
 	"encoding/binary"
-	"strconv"
 	"strings"
 
 	"github.com/gtrace/gtrace/lang"
+	"github.com/gtrace/gtrace/runtime/output"
 )
 
-// Decoding raw bytes into Go values and text. Layouts are the ones codegen
-// writes: integers little-endian in their type's size, strings NUL
-// terminated within their capacity, tuples field by field.
+// Decoding raw bytes into Go values. Layouts are the ones codegen writes:
+// integers little-endian in their type's size, strings NUL terminated
+// within their capacity, tuples field by field.
 
-// decoder turns raw values into printable values. It knows the probe
-// names, for the probe builtin.
+// decoder turns raw values into output values. It knows the probe names,
+// for the probe builtin.
 type decoder struct {
 	probeNames []string
 }
@@ -47,9 +47,9 @@ func cString(b []byte) string {
 	return string(b)
 }
 
-// value decodes a value for printf: integers, strings, bools, and a
-// Stringer for everything else.
-func (d *decoder) value(t *lang.Type, b []byte) any {
+// printfArg decodes a value for printf: integers, strings, bools and
+// addresses as themselves, everything else as its text.
+func (d *decoder) printfArg(t *lang.Type, b []byte) any {
 	switch t.Kind {
 	case lang.KindInt:
 		return intValue(t, b)
@@ -60,7 +60,7 @@ func (d *decoder) value(t *lang.Type, b []byte) any {
 	case lang.KindPointer:
 		return binary.LittleEndian.Uint64(b)
 	}
-	return textValue(d.text(t, b))
+	return textValue(output.AppendText(nil, d.decode(t, b)))
 }
 
 // textValue is an already rendered value.
@@ -68,25 +68,17 @@ type textValue string
 
 func (t textValue) String() string { return string(t) }
 
-// text renders a value the way bpftrace prints it in maps and print().
-func (d *decoder) text(t *lang.Type, b []byte) string {
+// decode turns a value of type t into its Go form (see package output).
+func (d *decoder) decode(t *lang.Type, b []byte) any {
 	switch t.Kind {
 	case lang.KindInt:
-		switch v := intValue(t, b).(type) {
-		case int64:
-			return strconv.FormatInt(v, 10)
-		case uint64:
-			return strconv.FormatUint(v, 10)
-		}
+		return intValue(t, b)
 	case lang.KindBool:
-		if b[0] != 0 {
-			return "true"
-		}
-		return "false"
+		return b[0] != 0
 	case lang.KindString:
 		return cString(b[:t.Size])
 	case lang.KindPointer:
-		return "0x" + strconv.FormatUint(binary.LittleEndian.Uint64(b), 16)
+		return output.Pointer(binary.LittleEndian.Uint64(b))
 	case lang.KindProbe:
 		id := binary.LittleEndian.Uint64(b)
 		if id < uint64(len(d.probeNames)) {
@@ -94,32 +86,49 @@ func (d *decoder) text(t *lang.Type, b []byte) string {
 		}
 		return "?"
 	case lang.KindTuple:
-		parts := make([]string, len(t.Fields))
+		if len(t.Fields) > 0 && t.Fields[0].Name != "" {
+			// A record: a tuple with named fields prints like a struct.
+			rec := make(output.Record, len(t.Fields))
+			for i, f := range t.Fields {
+				rec[i] = output.Field{Name: f.Name, Value: d.decode(f.Type, b[f.Offset:])}
+			}
+			return rec
+		}
+		tup := make(output.Tuple, len(t.Fields))
 		for i, f := range t.Fields {
-			parts[i] = d.text(f.Type, b[f.Offset:])
+			tup[i] = d.decode(f.Type, b[f.Offset:])
 		}
-		return "(" + strings.Join(parts, ", ") + ")"
+		return tup
 	case lang.KindArray:
-		parts := make([]string, t.Len)
-		for i := range parts {
-			parts[i] = d.text(t.Elem, b[i*t.Elem.Size:])
+		arr := make(output.Array, t.Len)
+		for i := range arr {
+			arr[i] = d.decode(t.Elem, b[i*t.Elem.Size:])
 		}
-		return "[" + strings.Join(parts, ",") + "]"
+		return arr
 	case lang.KindStruct:
-		if len(t.Fields) == 0 {
-			return "{}"
-		}
-		parts := make([]string, len(t.Fields))
+		rec := make(output.Record, len(t.Fields))
 		for i, f := range t.Fields {
 			v := b[f.Offset:]
 			if f.Bitfield != nil {
 				v = bitfieldBytes(f, v)
 			}
-			parts[i] = "." + f.Name + " = " + d.text(f.Type, v)
+			rec[i] = output.Field{Name: f.Name, Value: d.decode(f.Type, v)}
 		}
-		return "{ " + strings.Join(parts, ", ") + " }"
+		return rec
 	}
 	return "?"
+}
+
+// decodeKey decodes a map key into the values of its fields.
+func (d *decoder) decodeKey(info *lang.MapInfo, key []byte) []any {
+	if info.Key == nil {
+		return nil
+	}
+	vals := make([]any, len(info.Key.Fields))
+	for i, f := range info.Key.Fields {
+		vals[i] = d.decode(f.Type, key[f.Offset:])
+	}
+	return vals
 }
 
 // bitfieldBytes extracts a bitfield and returns it as the little-endian

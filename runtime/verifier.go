@@ -112,15 +112,18 @@ func (r *runner) failedProgram(err error) *codegen.Program {
 	return nil
 }
 
-// verifierStats prints each program's verified instruction count.
+// verifierStats prints each program's ID, size and verifier statistics,
+// as bpftrace -v does.
 func (r *runner) verifierStats() {
 	for _, p := range r.obj.Programs {
 		prog := r.coll.Programs[p.Spec.Name]
-		info, err := prog.Info()
-		if err != nil {
-			continue
+		id := 0
+		if info, err := prog.Info(); err == nil {
+			if pid, ok := info.ID(); ok {
+				id = int(pid)
+			}
 		}
-		n, _ := info.VerifiedInstructions()
-		fmt.Fprintf(r.opts.Stderr, "%s: %d instructions, %d verified\n", p.Name, len(p.Spec.Instructions), n)
+		fmt.Fprintf(r.opts.Stderr, "\nProgram ID: %d (%s, %d instructions)\n\nThe verifier log: \n%s\n",
+			id, p.Name, len(p.Spec.Instructions), strings.TrimRight(prog.VerifierLog, "\x00\n"))
 	}
 }

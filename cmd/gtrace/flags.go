@@ -2,189 +2,325 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/gtrace/gtrace/runtime"
+	"github.com/gtrace/gtrace/runtime/output"
 )
 
-// options are the parsed command-line flags, spelled as bpftrace spells
-// them.
+// options are the parsed command line, spelled as bpftrace spells it.
 type options struct {
-	program    string // -e
-	haveProg   bool
-	script     string // script file, "-" for stdin
-	args       []string
-	quiet      bool
-	verbose    bool
-	debug      int
-	dryRun     bool
-	unsafe     bool
-	list       bool
-	outputFile string
-	format     string
-	buffering  string
-	version    bool
-	help       bool
-	noWarnings bool
-	btf        string
-	btfArchive string
+	program     string // -e
+	haveProg    bool
+	script      string // script file, "-" for stdin
+	params      []string
+	namedParams map[string]string // after "--": --name=value, or --name ("true")
+	listing     bool              // -l
+	search      string            // -l's pattern
+	interactive bool              // -i
+	quiet       bool
+	verbose     bool
+	debug       int // -d, -dd
+	helperCheck int // -k, -kk
+	dryRun      bool
+	unsafe      bool
+	noWarnings  bool
+	outputFile  string
+	format      output.Format
+	buffering   runtime.Buffering
+	target      runtime.Target // -p, -c
+	version     bool
+	help        bool
+	btf         string
+	btfArchive  string
 }
 
-// flagSpec describes one option. Short options that take a value may be
-// written -e PROG or -ePROG; long ones --name VALUE or --name=VALUE.
+// usageError is a command-line mistake: gtrace prints its message (if
+// any) and, when usage is set, the usage text, and exits with 1.
+type usageError struct {
+	msg string // the message, "" for none
+	// getopt marks getopt's messages, which start with the program's name.
+	getopt bool
+	usage  bool
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// badUsage is a usage error worded as bpftrace words it.
+func badUsage(format string, args ...any) *usageError {
+	return &usageError{msg: "ERROR: " + fmt.Sprintf(format, args...)}
+}
+
+// flagSpec describes one option: its short and long names, whether it
+// takes a value, and how it sets the options.
 type flagSpec struct {
-	short, long string
-	value       bool
-	set         func(o *options, v string) error
+	short byte
+	long  string
+	value bool
+	set   func(o *options, v string) error
 }
 
+func setFlag(f func(o *options)) func(o *options, _ string) error {
+	return func(o *options, _ string) error { f(o); return nil }
+}
+
+// flagSpecs are gtrace's options: bpftrace's, plus -i (the REPL) and
+// --btf FILE / --btf-archive DIR (where kernel types come from).
 var flagSpecs = []flagSpec{
-	{"e", "", true, func(o *options, v string) error { o.program, o.haveProg = v, true; return nil }},
-	{"q", "quiet", false, func(o *options, _ string) error { o.quiet = true; return nil }},
-	{"v", "verbose", false, func(o *options, _ string) error { o.verbose = true; return nil }},
-	{"d", "debug", false, func(o *options, _ string) error { o.debug++; return nil }},
-	{"l", "list", false, func(o *options, _ string) error { o.list = true; return nil }},
-	{"o", "output", true, func(o *options, v string) error { o.outputFile = v; return nil }},
-	{"f", "format", true, func(o *options, v string) error {
-		if v != "text" && v != "json" {
-			return fmt.Errorf("Invalid output format \"%s\"\nValid formats: json, text", v)
+	{'e', "", true, func(o *options, v string) error { o.program, o.haveProg = v, true; return nil }},
+	{'l', "", false, setFlag(func(o *options) { o.listing = true })},
+	{'i', "", false, setFlag(func(o *options) { o.interactive = true })},
+	{'p', "", true, func(o *options, v string) error {
+		pid, err := strconv.ParseUint(v, 10, 31)
+		if err != nil {
+			return badUsage("pid '%s' is not a valid decimal number", v)
 		}
-		o.format = v
+		o.target.PID = int(pid)
 		return nil
 	}},
-	{"B", "", true, func(o *options, v string) error {
-		if v != "line" && v != "full" && v != "none" {
-			return fmt.Errorf("Invalid buffering mode: %s", v)
+	{'c', "", true, func(o *options, v string) error { o.target.Command = v; return nil }},
+	{'o', "", true, func(o *options, v string) error { o.outputFile = v; return nil }},
+	{'f', "", true, func(o *options, v string) error {
+		f, err := output.ParseFormat(v)
+		if err != nil {
+			return badUsage("Invalid output format \"%s\"\nValid formats: 'text', 'json'", v)
 		}
-		o.buffering = v
+		o.format = f
 		return nil
 	}},
-	{"V", "version", false, func(o *options, _ string) error { o.version = true; return nil }},
-	{"h", "help", false, func(o *options, _ string) error { o.help = true; return nil }},
-	{"", "dry-run", false, func(o *options, _ string) error { o.dryRun = true; return nil }},
-	{"", "unsafe", false, func(o *options, _ string) error { o.unsafe = true; return nil }},
-	{"", "no-warnings", false, func(o *options, _ string) error { o.noWarnings = true; return nil }},
-	{"", "btf", true, func(o *options, v string) error { o.btf = v; return nil }},
-	{"", "btf-archive", true, func(o *options, v string) error { o.btfArchive = v; return nil }},
+	{'B', "", true, func(o *options, v string) error {
+		switch v {
+		case "line":
+			o.buffering = runtime.BufferLine
+		case "full":
+			o.buffering = runtime.BufferFull
+		case "none":
+			o.buffering = runtime.BufferNone
+		default:
+			return badUsage("USAGE: -B must be either 'line', 'full', or 'none'.")
+		}
+		return nil
+	}},
+	{'q', "", false, setFlag(func(o *options) { o.quiet = true })},
+	{'v', "", false, setFlag(func(o *options) { o.verbose = true })},
+	{'d', "", false, func(o *options, _ string) error {
+		if o.debug++; o.debug > 2 {
+			return &usageError{usage: true}
+		}
+		return nil
+	}},
+	{'k', "", false, func(o *options, _ string) error {
+		if o.helperCheck++; o.helperCheck > 2 {
+			return &usageError{usage: true}
+		}
+		return nil
+	}},
+	{'V', "version", false, setFlag(func(o *options) { o.version = true })},
+	{'h', "help", false, setFlag(func(o *options) { o.help = true })},
+	{0, "dry-run", false, setFlag(func(o *options) { o.dryRun = true })},
+	{0, "unsafe", false, setFlag(func(o *options) { o.unsafe = true })},
+	{0, "no-warnings", false, setFlag(func(o *options) { o.noWarnings = true })},
+	{0, "btf", true, func(o *options, v string) error { o.btf = v; return nil }},
+	{0, "btf-archive", true, func(o *options, v string) error { o.btfArchive = v; return nil }},
 }
 
-// parseArgs parses arguments the way GNU getopt does for bpftrace:
-// options may appear anywhere before "--"; the first non-option names the
-// script (unless -e is given) and the rest are positional parameters.
+// parseArgs parses the command line the way GNU getopt_long does for
+// bpftrace: options may come before, between and after operands; "--"
+// ends them; long options may be abbreviated to a unique prefix and take
+// their value as --name=VALUE or --name VALUE; short ones may be grouped
+// (-qv) and take theirs as -eVALUE or -e VALUE. The first operand is the
+// script (unless -e is given) or, with -l, the search pattern; the others
+// are positional parameters, except that operands after "--" starting
+// with "--" are named parameters.
 func parseArgs(args []string) (*options, error) {
-	o := &options{format: "text", buffering: "line"}
-	var rest []string
+	o := &options{}
+	var operands []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
-			rest = append(rest, args[i+1:]...)
+			operands = append(operands, args[i+1:]...)
 			i = len(args)
 		case strings.HasPrefix(a, "--"):
 			name, val, hasVal := strings.Cut(a[2:], "=")
-			spec := lookupLong(name)
-			if spec == nil {
-				return nil, fmt.Errorf("unrecognized option '--%s'", name)
+			spec, err := lookupLong(name)
+			if err != nil {
+				return nil, err
 			}
-			if spec.value && !hasVal {
+			switch {
+			case spec.value && !hasVal:
 				if i+1 >= len(args) {
-					return nil, fmt.Errorf("option '--%s' requires an argument", name)
+					return nil, getoptError("option '--%s' requires an argument", spec.long)
 				}
 				i++
 				val = args[i]
-			} else if !spec.value && hasVal {
-				return nil, fmt.Errorf("option '--%s' doesn't allow an argument", name)
+			case !spec.value && hasVal:
+				return nil, getoptError("option '--%s' doesn't allow an argument", spec.long)
 			}
 			if err := spec.set(o, val); err != nil {
 				return nil, err
 			}
 		case len(a) > 1 && a[0] == '-':
 			for j := 1; j < len(a); j++ {
-				spec := lookupShort(a[j : j+1])
+				spec := lookupShort(a[j])
 				if spec == nil {
-					return nil, fmt.Errorf("invalid option -- '%c'", a[j])
+					return nil, getoptError("invalid option -- '%c'", a[j])
 				}
-				if !spec.value {
-					if err := spec.set(o, ""); err != nil {
-						return nil, err
+				val := ""
+				if spec.value {
+					val = a[j+1:]
+					if val == "" {
+						if i+1 >= len(args) {
+							return nil, getoptError("option requires an argument -- '%c'", a[j])
+						}
+						i++
+						val = args[i]
 					}
-					continue
-				}
-				val := a[j+1:]
-				if val == "" {
-					if i+1 >= len(args) {
-						return nil, fmt.Errorf("option requires an argument -- '%c'", a[j])
-					}
-					i++
-					val = args[i]
+					j = len(a)
 				}
 				if err := spec.set(o, val); err != nil {
 					return nil, err
 				}
-				break
 			}
 		default:
-			rest = append(rest, a)
+			operands = append(operands, a)
 		}
 	}
-	if !o.haveProg && len(rest) > 0 && !o.list {
-		// With -l the operand is a search pattern, not a script.
-		o.script, rest = rest[0], rest[1:]
+	if err := o.validate(operands); err != nil {
+		return nil, err
 	}
-	o.args = rest
 	return o, nil
 }
 
-func lookupShort(s string) *flagSpec {
+// validate checks combinations of options and assigns the operands.
+func (o *options) validate(operands []string) error {
+	switch {
+	case o.help, o.version:
+		return nil
+	case o.verbose && o.debug > 0:
+		return badUsage("USAGE: Use either -v or -d.")
+	case o.target.PID != 0 && o.target.Command != "":
+		e := badUsage("USAGE: Cannot use both -c and -p.")
+		e.usage = true
+		return e
+	}
+	if o.listing {
+		switch len(operands) {
+		case 0:
+		case 1:
+			o.search = operands[0]
+		default:
+			return &usageError{usage: true}
+		}
+		return nil
+	}
+	if !o.haveProg && len(operands) > 0 {
+		o.script, operands = operands[0], operands[1:]
+	}
+	for _, p := range operands {
+		param, ok := strings.CutPrefix(p, "--")
+		if !ok {
+			o.params = append(o.params, p)
+			continue
+		}
+		name, value, hasValue := strings.Cut(param, "=")
+		if !hasValue {
+			value = "true"
+		}
+		if o.namedParams == nil {
+			o.namedParams = map[string]string{}
+		}
+		o.namedParams[name] = value
+	}
+	return nil
+}
+
+// getoptError is a usage error worded as GNU getopt words it.
+func getoptError(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), getopt: true, usage: true}
+}
+
+func lookupShort(c byte) *flagSpec {
 	for i := range flagSpecs {
-		if flagSpecs[i].short == s {
+		if flagSpecs[i].short == c {
 			return &flagSpecs[i]
 		}
 	}
 	return nil
 }
 
-func lookupLong(s string) *flagSpec {
+// lookupLong finds a long option by its name or a prefix of exactly one
+// option's name.
+func lookupLong(name string) (*flagSpec, error) {
+	var matches []*flagSpec
 	for i := range flagSpecs {
-		if flagSpecs[i].long != "" && flagSpecs[i].long == s {
-			return &flagSpecs[i]
+		s := &flagSpecs[i]
+		if s.long == "" {
+			continue
+		}
+		if s.long == name {
+			return s, nil
+		}
+		if name != "" && strings.HasPrefix(s.long, name) {
+			matches = append(matches, s)
 		}
 	}
-	return nil
+	switch len(matches) {
+	case 0:
+		return nil, getoptError("unrecognized option '--%s'", name)
+	case 1:
+		return matches[0], nil
+	}
+	var names []string
+	for _, m := range matches {
+		names = append(names, "'--"+m.long+"'")
+	}
+	return nil, getoptError("option '--%s' is ambiguous; possibilities: %s", name, strings.Join(names, " "))
 }
 
+// usage is the --help text: one screen.
 const usage = `USAGE:
-    gtrace [options] filename
+    gtrace [options] filename [params] [-- named params]
     gtrace [options] - <stdin input>
     gtrace [options] -e 'program'
+    gtrace [-i]              interactive prompt
 
 OPTIONS:
-    -B MODE        output buffering mode ('full', 'none', 'line')
-    -f FORMAT      output format ('text', 'json')
-    -o file        redirect bpftrace output to file
-    -d             debug info dry run (AST, types, instructions)
-    --dry-run      compile and load the programs, but do not attach
     -e 'program'   execute this program
-    -h, --help     show this help message
-    -l [search]    list probes
+    -l [search]    list probes (-lv: with their arguments)
+    -i             interactive prompt, also when stdin is not a terminal
+    -p PID         enable USDT probes on PID
+    -c 'CMD'       run CMD and enable USDT probes on resulting process
+    -o file        redirect gtrace output to file
+    -f FORMAT      output format ('text', 'json')
+    -B MODE        output buffering mode ('line', 'full', 'none')
     -q             keep messages quiet
-    --unsafe       allow unsafe/destructive functionality
-    -v             verbose messages
-    --no-warnings  disable warnings
-    --btf FILE     read kernel types from FILE instead of /sys/kernel/btf/vmlinux
+    -k             warn when a BPF helper call fails (except reads)
+    -kk            warn when any BPF helper call fails
+    --unsafe       allow unsafe builtin functions (system, signal)
+    --no-warnings  disable all warning messages
+    --btf FILE     kernel types from FILE (also BPFTRACE_BTF)
     --btf-archive DIR
-                   find kernel types in a btfhub-archive tree
-    -V, --version  bpftrace version
+                   kernel types from a btfhub-archive tree
+    -h, --help     show this help message
+    -V, --version  gtrace version
+
+TROUBLESHOOTING OPTIONS:
+    -v             verbose messages: verifier statistics, attach points
+    -d, -dd        debug info dry run: syntax tree, types, instructions
+    --dry-run      compile and load into the kernel, but do not attach
 
 ENVIRONMENT:
-    BPFTRACE_STRLEN           [default: 64] bytes on BPF stack per str()
-    BPFTRACE_MAP_KEYS_MAX     [default: 4096] max keys in a map
-    BPFTRACE_MAX_PROBES       [default: 512] max number of probes
-    BPFTRACE_BTF              [default: none] BTF file
+    BPFTRACE_MAX_STRLEN, BPFTRACE_MAX_MAP_KEYS, BPFTRACE_MAX_PROBES, ...
+                   config variables, as in a config = { } block
+    BPFTRACE_BTF   [default: none] BTF file
 
 EXAMPLES:
+gtrace -l 'tracepoint:syscalls:*open*'
+    list probes containing "open"
 gtrace -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'
     count openat() calls by process name
-gtrace -e 'tracepoint:syscalls:sys_enter_read { @bytes = hist(args->count); }'
-    histogram of read() request sizes
 gtrace -e 'profile:hz:99 { @[tid] = count(); }'
     sample thread IDs on every CPU at 99 Hertz
 `

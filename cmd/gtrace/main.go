@@ -1,6 +1,10 @@
 // Command gtrace is a bpftrace-compatible tracer: it runs bpftrace
 // one-liners and scripts with the same language and output, from one
-// static Go binary.
+// static Go binary, and offers an interactive prompt.
+//
+// The command is a thin layer over the gtrace package: it parses
+// bpftrace's flags, reads the script and hands it to gtrace.Compile and
+// Script.Run.
 package main
 
 import (
@@ -14,15 +18,23 @@ import (
 	goruntime "runtime"
 	"runtime/debug"
 	"syscall"
+	"unicode"
+	"unicode/utf8"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/gtrace/gtrace"
 	"github.com/gtrace/gtrace/btf"
-	"github.com/gtrace/gtrace/codegen"
-	"github.com/gtrace/gtrace/lang"
 	"github.com/gtrace/gtrace/runtime"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
+
+// notifyAttached is the environment variable that asks for a line of the
+// same name on stdout once every probe is attached, as bpftrace prints it
+// for test harnesses.
+const notifyAttached = "__BPFTRACE_NOTIFY_PROBES_ATTACHED"
 
 func init() {
 	// Keep the main goroutine on the main thread: BEGIN and END run on
@@ -34,97 +46,162 @@ func init() {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	cmd := &command{name: os.Args[0], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	os.Exit(cmd.run(os.Args[1:]))
+}
+
+// command is one invocation of gtrace: the name it was run as, its
+// standard streams and environment.
+type command struct {
+	name           string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
 }
 
 // run is the whole command; it returns the exit code.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o, err := parseArgs(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "ERROR: %v\n%s", err, usage)
+func (c *command) run(args []string) int {
+	if len(args) == 0 && !isTerminal(c.stdin) {
+		fmt.Fprint(c.stderr, usage)
 		return 1
 	}
+	o, err := parseArgs(args)
+	var ue *usageError
 	switch {
+	case errors.As(err, &ue):
+		switch {
+		case ue.getopt:
+			fmt.Fprintf(c.stderr, "%s: %s\n", c.name, ue.msg)
+		case ue.msg != "":
+			fmt.Fprintln(c.stderr, ue.msg)
+		}
+		if ue.usage {
+			fmt.Fprint(c.stderr, usage)
+		}
+		return 1
 	case o.help:
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(c.stdout, usage)
 		return 0
 	case o.version:
-		fmt.Fprintf(stdout, "gtrace %s\n", version)
+		fmt.Fprintf(c.stdout, "gtrace %s\n", version)
 		return 0
 	}
-	if o.list {
-		return list(o, stdout, stderr)
-	}
-	// The kernel feature probes of the first load overlap with compiling.
-	defer runtime.Prewarm()()
-	name, src, err := source(o, stdin)
+	env, err := readEnv(c.getenv)
 	if err != nil {
-		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		fmt.Fprintf(c.stderr, "ERROR: %v\n", err)
 		return 1
 	}
-	sources := map[string]string{name: src}
-	kernel := btf.NewKernel(kernelOptions(o))
-	if lang.MayUseKernelTypes(src) {
-		// Decoding BTF takes longer than everything else at startup:
-		// start it now, in parallel with parsing.
-		go kernel.Spec()
+	kernel := btf.NewKernel(kernelOptions(o, c.getenv))
+	if o.listing {
+		return c.list(o.search, o.verbose, kernel)
 	}
-	obj, err := compile(o, kernel, name, src, stderr)
-	if err != nil {
-		fmt.Fprint(stderr, lang.Render(err, sources))
+	noProgram := !o.haveProg && o.script == ""
+	interactive := o.interactive || (noProgram && isTerminal(c.stdin))
+	if noProgram && !interactive {
+		fmt.Fprintln(c.stderr, "ERROR: USAGE: filename or -e 'program' required.")
 		return 1
 	}
-	out := stdout
+	out := c.stdout
 	if o.outputFile != "" {
 		f, err := os.Create(o.outputFile)
 		if err != nil {
-			fmt.Fprintf(stderr, "ERROR: %v\n", err)
+			fmt.Fprintf(c.stderr, "ERROR: Failed to open output file: \"%s\": %s\n", o.outputFile, errnoText(err))
 			return 1
 		}
 		defer f.Close()
 		out = f
 	}
+	if interactive {
+		return c.repl(o, env, kernel, out)
+	}
+	if o.debug == 0 {
+		// The kernel feature probes of the first load overlap with
+		// compiling (-d loads nothing).
+		defer runtime.Prewarm()()
+	}
+	name, src, err := c.source(o)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "ERROR: %v\n", err)
+		return 1
+	}
+	script, err := gtrace.Compile(src, o.compileOptions(name, env, kernel))
+	if err != nil {
+		fmt.Fprint(c.stderr, gtrace.Render(err))
+		return 1
+	}
+	fmt.Fprint(c.stderr, script.Warnings())
 	if o.debug > 0 {
-		fmt.Fprint(out, obj.Dump())
+		fmt.Fprint(out, script.Dump())
 		return 0
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := runtime.Run(ctx, obj, runtime.Options{
-		Stdout:         out,
-		Stderr:         stderr,
-		Quiet:          o.quiet,
-		NotifyAttached: os.Getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED") != "",
-		DryRun:         o.dryRun,
-		Verbose:        o.verbose,
-		Unbuffered:     o.buffering == "none",
-	})
+	res, err := script.Run(ctx, c.runOptions(o, out))
 	if err != nil {
-		var le *runtime.LoadError
-		if errors.As(err, &le) && o.verbose {
-			for _, l := range le.Log {
-				fmt.Fprintln(stderr, l)
-			}
-		}
-		fmt.Fprint(stderr, lang.Render(err, sources))
+		c.runError(err, o.verbose)
 		return 1
 	}
 	return res.ExitCode
 }
 
-// list prints the probes matching the pattern (-l), with their arguments
-// (-lv), as bpftrace does.
-func list(o *options, stdout, stderr io.Writer) int {
-	pattern := ""
-	if len(o.args) > 0 {
-		pattern = o.args[0]
+// compileOptions are the options of gtrace.Compile that the flags and
+// the environment set.
+func (o *options) compileOptions(name string, env *environment, kernel *btf.Kernel) gtrace.Options {
+	cfg := env.config
+	return gtrace.Options{
+		Name:         name,
+		Params:       o.params,
+		NamedParams:  o.namedParams,
+		Config:       &cfg,
+		Fixed:        env.fixed,
+		Unsafe:       o.unsafe,
+		Kernel:       kernel,
+		NoWarnings:   o.noWarnings,
+		HelperErrors: o.helperCheck,
 	}
-	probes, err := lang.List(btf.NewKernel(kernelOptions(o)), pattern, o.verbose)
+}
+
+// runOptions are the options of Script.Run that the flags and the
+// environment set: output goes to out.
+func (c *command) runOptions(o *options, out io.Writer) gtrace.RunOptions {
+	ropts := gtrace.RunOptions{
+		Output:     out,
+		Format:     o.format,
+		Quiet:      o.quiet,
+		NoWarnings: o.noWarnings,
+		Buffering:  o.buffering,
+		DryRun:     o.dryRun,
+		Verbose:    o.verbose,
+		Stderr:     c.stderr,
+		Target:     o.target,
+	}
+	if c.getenv(notifyAttached) != "" {
+		ropts.Attached = func() { fmt.Fprintln(c.stdout, notifyAttached) }
+	}
+	return ropts
+}
+
+// runError reports a failed run: with -v, a verifier rejection comes
+// with the verifier's log, each instruction mapped to the script.
+func (c *command) runError(err error, verbose bool) {
+	var le *runtime.LoadError
+	if verbose && errors.As(err, &le) {
+		for _, l := range le.Log {
+			fmt.Fprintln(c.stderr, l)
+		}
+	}
+	fmt.Fprint(c.stderr, gtrace.Render(err))
+}
+
+// list prints the probes matching a pattern (-l), with their arguments
+// (-lv), as bpftrace does.
+func (c *command) list(pattern string, verbose bool, kernel *btf.Kernel) int {
+	probes, err := gtrace.List(pattern, verbose, kernel)
 	if err != nil {
-		fmt.Fprintf(stderr, "ERROR: %v\n", err)
+		fmt.Fprintf(c.stderr, "ERROR: %v\n", err)
 		return 1
 	}
-	w := bufio.NewWriter(stdout)
+	w := bufio.NewWriter(c.stdout)
 	defer w.Flush()
 	for _, p := range probes {
 		fmt.Fprintln(w, p.Name)
@@ -135,66 +212,44 @@ func list(o *options, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// kernelOptions says where kernel types come from: --btf (or
-// BPFTRACE_BTF), --btf-archive (or GTRACE_BTF_ARCHIVE), else the running
-// kernel.
-func kernelOptions(o *options) btf.Options {
-	kopts := btf.Options{BTFFile: o.btf, ArchiveDir: o.btfArchive}
-	if kopts.BTFFile == "" {
-		kopts.BTFFile = os.Getenv("BPFTRACE_BTF")
-	}
-	if kopts.ArchiveDir == "" {
-		kopts.ArchiveDir = os.Getenv("GTRACE_BTF_ARCHIVE")
-	}
-	return kopts
-}
-
-// source returns the script's name (for positions) and text.
-func source(o *options, stdin io.Reader) (string, string, error) {
+// source returns the script's name (for positions) and text: -e's
+// program, a file, or stdin for "-".
+func (c *command) source(o *options) (string, string, error) {
 	switch {
 	case o.haveProg:
 		return "", o.program, nil
 	case o.script == "-":
-		b, err := io.ReadAll(stdin)
-		return "", string(b), err
-	case o.script != "":
-		b, err := os.ReadFile(o.script)
+		b, err := io.ReadAll(c.stdin)
 		if err != nil {
-			return "", "", fmt.Errorf("failed to open file '%s': %v", o.script, errors.Unwrap(err))
+			return "", "", fmt.Errorf("reading the script from stdin: %w", err)
 		}
-		return o.script, string(b), nil
+		return "", string(b), nil
 	}
-	return "", "", errors.New("no program given: use -e 'program' or a script file (see --help)")
+	b, err := os.ReadFile(o.script)
+	if err != nil {
+		return "", "", fmt.Errorf("failed to open file '%s': %s", o.script, errnoText(err))
+	}
+	return o.script, string(b), nil
 }
 
-// compile parses, checks and compiles a script.
-func compile(o *options, kernel *btf.Kernel, name, src string, stderr io.Writer) (*codegen.Object, error) {
-	prog, err := lang.Parse(name, src)
-	if err != nil {
-		return nil, err
+// errnoText describes a failed system call as the C library does: "No
+// such file or directory".
+func errnoText(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
 	}
-	cfg := lang.DefaultConfig()
-	envSet, err := cfg.FromEnv(os.Getenv)
-	if err != nil {
-		return nil, err
+	msg := errno.Error()
+	r, n := utf8.DecodeRuneInString(msg)
+	return string(unicode.ToUpper(r)) + msg[n:]
+}
+
+// isTerminal reports whether r is a terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
 	}
-	err = lang.Check(prog, lang.CheckOptions{
-		Kernel: kernel,
-		Config: cfg,
-		EnvSet: envSet,
-		Params: o.args,
-		Unsafe: o.unsafe,
-	})
-	if !o.noWarnings {
-		for _, w := range prog.Warnings {
-			fmt.Fprint(stderr, w.Render(src))
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if o.debug > 0 {
-		fmt.Fprint(stderr, lang.Dump(prog))
-	}
-	return codegen.Compile(prog, map[string]string{name: src}, codegen.Options{CPUv4: runtime.HasCPUv4()})
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }

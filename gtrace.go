@@ -1,0 +1,201 @@
+// Package gtrace compiles and runs bpftrace scripts from Go.
+//
+// Compile parses a script, checks it against the running kernel's types
+// and compiles it to eBPF; Script.Run loads it, attaches its probes and
+// writes what it prints (bpftrace's text or JSON lines) until the script
+// calls exit() or the context is cancelled, then returns the maps as Go
+// values:
+//
+//	script, err := gtrace.Compile(`BEGIN { @answer = 42; exit(); }`, gtrace.Options{})
+//	if err != nil {
+//		log.Fatal(gtrace.Render(err))
+//	}
+//	res, err := script.Run(ctx, gtrace.RunOptions{Output: io.Discard})
+//	...
+//	v, _ := res.Map("@answer").Lookup() // int64(42)
+//
+// Loading and attaching BPF programs needs root (or CAP_BPF and
+// CAP_PERFMON). The gtrace command is built on this package.
+package gtrace
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/gtrace/gtrace/btf"
+	"github.com/gtrace/gtrace/codegen"
+	"github.com/gtrace/gtrace/lang"
+	"github.com/gtrace/gtrace/runtime"
+)
+
+// Options configure Compile.
+type Options struct {
+	// Name is the script's file name, used in error positions. A script
+	// without a file (gtrace -e) has the empty name, reported as "stdin"
+	// as bpftrace does.
+	Name string
+	// Params are the positional parameters $1, $2, ...
+	Params []string
+	// NamedParams are the named parameters given after "--" (gtrace s.bt
+	// -- --n=5 --verbose), by name: a flag given alone is "true". The
+	// script reads them with getopt(); it is an error to give one it does
+	// not read.
+	NamedParams map[string]string
+	// Config holds config variables (max_strlen, ...); nil means
+	// bpftrace's defaults. A config block in the script changes the
+	// variables not listed in Fixed.
+	Config *lang.Config
+	// Fixed names config variables set from the environment, which take
+	// precedence over the script's config block as in bpftrace.
+	Fixed map[string]bool
+	// Unsafe allows functions with side effects outside tracing, such as
+	// system() and signal() (gtrace --unsafe).
+	Unsafe bool
+	// Kernel provides kernel types and tracepoints; nil means the running
+	// kernel's. Reusing one Kernel across compilations keeps its caches.
+	Kernel *btf.Kernel
+	// NoWarnings drops the checker's warnings (gtrace --no-warnings).
+	NoWarnings bool
+	// HelperErrors makes the script report helper calls that fail while
+	// it runs: 1 checks the helpers bpftrace's -k checks (map updates and
+	// deletes, ...), 2 also every read of kernel or user memory (-kk).
+	HelperErrors int
+}
+
+// Script is a compiled script, ready to run.
+type Script struct {
+	prog *lang.Program
+	obj  *codegen.Object
+}
+
+// Error is a script error: the diagnostics (each pointing at the script)
+// and the sources they point into.
+type Error struct {
+	// Err is the diagnostics: a lang.ErrorList, a *lang.Error or a
+	// *runtime.LoadError.
+	Err     error
+	Sources map[string]string
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+
+// Unwrap returns the diagnostics.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Render formats an error as bpftrace prints it: for a script error, each
+// diagnostic's location and message, the source line and a marker under
+// the offending text; for any other error "ERROR: " and its message. The
+// result ends with a newline.
+func Render(err error) string {
+	var se *Error
+	if errors.As(err, &se) {
+		return lang.Render(se.Err, se.Sources)
+	}
+	return "ERROR: " + err.Error() + "\n"
+}
+
+// Compile parses, checks and compiles a script.
+func Compile(src string, opts Options) (*Script, error) {
+	sources := map[string]string{opts.Name: src}
+	kernel := opts.Kernel
+	if kernel == nil {
+		kernel = btf.NewKernel(btf.Options{})
+	}
+	if lang.MayUseKernelTypes(src) {
+		// Decoding BTF takes longer than everything else at startup:
+		// start it now, in parallel with parsing.
+		go kernel.Spec()
+	}
+	prog, err := lang.Parse(opts.Name, src)
+	if err != nil {
+		return nil, &Error{Err: err, Sources: sources}
+	}
+	cfg := lang.DefaultConfig()
+	if opts.Config != nil {
+		cfg = *opts.Config
+	}
+	err = lang.Check(prog, lang.CheckOptions{
+		Kernel: kernel,
+		Config: cfg,
+		EnvSet: opts.Fixed,
+		Params: opts.Params,
+		Named:  opts.NamedParams,
+		Unsafe: opts.Unsafe,
+	})
+	if opts.NoWarnings {
+		prog.Warnings = nil
+		err = withoutWarnings(err)
+	}
+	if err != nil {
+		return nil, &Error{Err: err, Sources: sources}
+	}
+	if err := checkNamedParams(prog, opts.NamedParams); err != nil {
+		return nil, err
+	}
+	obj, err := codegen.Compile(prog, sources, codegen.Options{CPUv4: runtime.HasCPUv4(), HelperErrors: opts.HelperErrors})
+	if err != nil {
+		return nil, &Error{Err: err, Sources: sources}
+	}
+	return &Script{prog: prog, obj: obj}, nil
+}
+
+// withoutWarnings removes the warnings from the checker's diagnostics.
+func withoutWarnings(err error) error {
+	var list lang.ErrorList
+	if !errors.As(err, &list) {
+		return err
+	}
+	var errs lang.ErrorList
+	for _, e := range list {
+		if !e.Warning {
+			errs = append(errs, e)
+		}
+	}
+	return errs.Err()
+}
+
+// checkNamedParams rejects named parameters the script does not read
+// with getopt(), as bpftrace does ("help" excepted).
+func checkNamedParams(prog *lang.Program, named map[string]string) error {
+	if len(named) == 0 {
+		return nil
+	}
+	read := map[string]bool{}
+	lang.Inspect(prog, func(n lang.Node) {
+		if call, ok := n.(*lang.Call); ok && call.Name == "getopt" && len(call.Args) > 0 {
+			if name, ok := call.Args[0].(*lang.StrLit); ok {
+				read[name.Value] = true
+			}
+		}
+	})
+	var unexpected []string
+	for name := range named {
+		if !read[name] && name != "help" {
+			unexpected = append(unexpected, "--"+name)
+		}
+	}
+	if len(unexpected) == 0 {
+		return nil
+	}
+	sort.Strings(unexpected)
+	return fmt.Errorf("unexpected program command line options: %s", strings.Join(unexpected, ", "))
+}
+
+// Warnings returns the checker's warnings, rendered as bpftrace prints
+// them, or "" when there are none.
+func (s *Script) Warnings() string {
+	var b strings.Builder
+	for _, w := range s.prog.Warnings {
+		b.WriteString(w.Render(s.obj.Sources[w.Pos.Filename]))
+	}
+	return b.String()
+}
+
+// Dump describes the compiled script for debugging (gtrace -d): the
+// syntax tree with the checker's types, then the maps, the actions and
+// each program's instructions with the script position of each.
+func (s *Script) Dump() string {
+	return "AST\n---\n" + lang.Dump(s.prog) + "\nProgram\n-------\n" + s.obj.Dump()
+}

@@ -1,0 +1,20 @@
+package gtrace_test
+
+import (
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/gtrace/gtrace/internal/testenv"
+)
+
+// TestMain leaves the examples out when they cannot load BPF programs
+// (without root), unless GTRACE_REQUIRE_BPF=1 asks for them to fail
+// instead, as other tests skip; go vet still checks them.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if os.Geteuid() != 0 && !testenv.Required() && flag.Lookup("test.run").Value.String() == "" {
+		flag.Set("test.run", "^Test")
+	}
+	os.Exit(m.Run())
+}
