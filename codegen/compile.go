@@ -6,6 +6,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
 
 	"github.com/gtrace/gtrace/lang"
 )
@@ -17,6 +18,9 @@ type Options struct {
 	CPUv4 bool
 	// NumCPU sizes nothing today but is kept for per-CPU decisions.
 	NumCPU int
+	// HelperErrors reports failing helper calls at run time, as
+	// bpftrace's -k (1) and -kk (2) do; see helpererr.go.
+	HelperErrors int
 }
 
 // Compile turns a checked program into an Object.
@@ -182,13 +186,15 @@ func (o *Object) compileVariant(v *lang.Variant, opts Options) (pg *Program, err
 	if err := c.lowerProgram(); err != nil {
 		return nil, err
 	}
-	code, pos, err := c.assemble()
+	c.checkHelpers()
+	idx := len(o.Programs)
+	name := kernelName("p", idx, v.Points[0].Name)
+	code, pos, err := c.assemble(name)
 	if err != nil {
 		return nil, &lang.Error{Pos: v.Probe.Pos, End: v.Probe.EndPos, Msg: err.Error()}
 	}
-	idx := len(o.Programs)
 	spec := &ebpf.ProgramSpec{
-		Name:         kernelName("p", idx, v.Points[0].Name),
+		Name:         name,
 		Type:         kind.progType,
 		AttachType:   kind.attachType,
 		Instructions: code,
@@ -209,16 +215,60 @@ func (o *Object) compileVariant(v *lang.Variant, opts Options) (pg *Program, err
 }
 
 // assemble allocates registers, emits machine code and runs the peephole
-// optimizer.
-func (c *compiler) assemble() (asm.Instructions, []lang.Span, error) {
-	c.b.deadCode()
-	phys, err := c.b.regalloc()
+// optimizer, for the probe and then for each map loop's callback. A
+// program with callbacks carries BTF function information, which the
+// kernel needs to verify bpf_for_each_map_elem's callback.
+func (c *compiler) assemble(name string) (asm.Instructions, []lang.Span, error) {
+	code, pos, frame, err := assembleFunc(&c.b, c.opts.CPUv4)
+	if err != nil || len(c.funcs) == 0 {
+		if err == nil && frame > 512 {
+			err = fmt.Errorf("the probe needs %d bytes of stack, more than the 512 BPF allows", frame)
+		}
+		return code, pos, err
+	}
+	code[0] = btf.WithFuncMetadata(code[0].WithSymbol(name), &btf.Func{
+		Name:    name,
+		Type:    &btf.FuncProto{Return: btfInt, Params: []btf.FuncParam{{Name: "ctx", Type: btfVoidPtr}}},
+		Linkage: btf.GlobalFunc,
+	})
+	for _, f := range c.funcs {
+		fcode, fpos, fframe, err := assembleFunc(&f.b, c.opts.CPUv4)
+		if err != nil {
+			return nil, nil, err
+		}
+		frame += fframe
+		params := make([]btf.FuncParam, 4)
+		for i, n := range []string{"map", "key", "value", "ctx"} {
+			params[i] = btf.FuncParam{Name: n, Type: btfVoidPtr}
+		}
+		fcode[0] = btf.WithFuncMetadata(fcode[0].WithSymbol(f.name), &btf.Func{
+			Name:    f.name,
+			Type:    &btf.FuncProto{Return: btfU64, Params: params},
+			Linkage: btf.StaticFunc,
+		})
+		code, pos = append(code, fcode...), append(pos, fpos...)
+	}
+	if frame > 512 {
+		return nil, nil, fmt.Errorf("the probe and its loop bodies need %d bytes of stack, more than the 512 BPF allows", frame)
+	}
+	return code, pos, nil
+}
+
+// BTF types of the functions a program with callbacks declares.
+var (
+	btfVoidPtr = &btf.Pointer{Target: &btf.Void{}}
+	btfInt     = &btf.Int{Name: "int", Size: 4, Encoding: btf.Signed}
+	btfU64     = &btf.Int{Name: "unsigned long long", Size: 8}
+)
+
+// assembleFunc turns one function's IR into machine code and reports the
+// stack it uses.
+func assembleFunc(b *builder, v4 bool) (asm.Instructions, []lang.Span, int, error) {
+	b.deadCode()
+	phys, err := b.regalloc()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	if c.b.frame.max > 512 {
-		return nil, nil, fmt.Errorf("the probe needs %d bytes of stack, more than the 512 BPF allows", c.b.frame.max)
-	}
-	code := peephole(c.b.emitMachine(phys, c.opts.CPUv4))
-	return finalize(code)
+	code, pos, err := finalize(peephole(b.emitMachine(phys, v4)))
+	return code, pos, b.frame.max, err
 }

@@ -43,6 +43,8 @@ const (
 	opExit                        // return a
 	opSignExt                     // dst = sign-extend the low imm bits of a
 	opCtx                         // dst = the context pointer (R1 at entry)
+	opParam                       // dst = parameter imm of a callback (R1+imm at entry)
+	opFuncPtr                     // dst = address of the function named mapRef
 )
 
 // inst is one IR instruction.
@@ -81,7 +83,8 @@ func (in *inst) uses() []vreg {
 // def returns the register the instruction writes, or 0.
 func (in *inst) def() vreg {
 	switch in.op {
-	case opMovImm, opMov, opALU, opALUImm, opNeg, opLoad, opFrameAddr, opFrameLoad, opMapPtr, opCall, opSignExt, opCtx:
+	case opMovImm, opMov, opALU, opALUImm, opNeg, opLoad, opFrameAddr, opFrameLoad, opMapPtr, opCall, opSignExt, opCtx,
+		opParam, opFuncPtr:
 		return in.dst
 	}
 	return 0
@@ -268,6 +271,10 @@ func (in inst) String() string {
 		return fmt.Sprintf("  exit %s", r(in.a))
 	case opCtx:
 		return fmt.Sprintf("  %s = ctx", r(in.dst))
+	case opParam:
+		return fmt.Sprintf("  %s = param %d", r(in.dst), in.imm)
+	case opFuncPtr:
+		return fmt.Sprintf("  %s = func %s", r(in.dst), in.mapRef)
 	}
 	return "?"
 }

@@ -19,15 +19,60 @@ type compiler struct {
 	loops []loopLabels
 	// exit is the label that returns from the program.
 	exit int
+
+	// Loops (lower_for.go): the callbacks compiled so far, the
+	// capture-region offset of each variable a loop body shares, the
+	// innermost loop declaring each variable, the slot of each range
+	// loop's start, the capture region's place
+	// in the probe's frame, and, while compiling a callback, the register
+	// holding the region's address and the loop being compiled.
+	funcs     []*function
+	nfuncs    int
+	captured  map[*lang.VarDecl]int
+	declOwner map[*lang.VarDecl]*lang.ForStmt
+	starts    map[*lang.ForStmt]int
+	capBase   int
+	capSize   int
+	capReg    vreg
+	owner     *lang.ForStmt
 }
 
 type loopLabels struct{ brk, cont int }
 
-// varSlot is where a scratch variable lives: a register for scalars,
-// stack memory otherwise.
+// varSlot is where a scratch variable lives: a register for scalars, or
+// memory (the stack, or the probe's frame for variables a loop body's
+// callback shares with the probe).
 type varSlot struct {
-	reg vreg
-	mem mem
+	reg   vreg
+	mem   mem
+	inMem bool
+}
+
+// readVar returns a variable's value.
+func (c *compiler) readVar(d *lang.VarDecl) val {
+	s := c.vars[d]
+	switch {
+	case !s.inMem:
+		return val{t: d.Type, reg: s.reg}
+	case isScalar(d.Type):
+		return val{t: d.Type, reg: c.load(s.mem, sizeOf(d.Type.Size), d.Type.Signed)}
+	}
+	return val{t: d.Type, inMem: true, m: s.mem}
+}
+
+// writeScalar sets a scalar variable.
+func (c *compiler) writeScalar(d *lang.VarDecl, v val) {
+	s := c.vars[d]
+	switch {
+	case s.inMem && v.konst:
+		c.storeImm(s.mem, v.imm, sizeOf(d.Type.Size))
+	case s.inMem:
+		c.store(s.mem, c.reg(v), sizeOf(d.Type.Size))
+	case v.konst:
+		c.b.setImm(s.reg, v.imm)
+	default:
+		c.b.mov(s.reg, c.reg(v))
+	}
 }
 
 // mem is a memory location: base register plus offset, or the frame
@@ -87,7 +132,11 @@ func (c *compiler) lowerProgram() error {
 	c.ctx = c.b.reg()
 	c.b.emit(inst{op: opCtx, dst: c.ctx})
 	c.exit = c.b.newLabel()
-	c.allocVars()
+	if c.analyzeLoops() {
+		c.zero(mem{off: c.capBase}, c.capSize)
+		c.store(c.capMem(ctxSlot), c.ctx, asm.DWord)
+	}
+	c.allocVars(nil)
 	if c.v.Pred != nil {
 		body := c.b.newLabel()
 		c.cond(c.v.Pred, body, c.exit)
@@ -101,18 +150,28 @@ func (c *compiler) lowerProgram() error {
 	return nil
 }
 
-// allocVars gives every scratch variable its storage, zero-initialised so
-// that a read on a path without an assignment sees 0, as in bpftrace.
-func (c *compiler) allocVars() {
+// allocVars gives the scratch variables of the probe (owner nil) or of a
+// map loop's body their storage, zero-initialised so that a read on a
+// path without an assignment sees 0, as in bpftrace. Variables shared
+// between a loop body and its surroundings live in the capture region,
+// which the probe zeroes once.
+func (c *compiler) allocVars(owner *lang.ForStmt) {
 	for _, d := range c.v.Vars {
 		if _, ok := c.vars[d]; ok || d.Type == nil {
+			continue
+		}
+		if off, ok := c.captured[d]; ok {
+			c.vars[d] = &varSlot{mem: c.capMem(off), inMem: true}
+			continue
+		}
+		if c.declOwner[d] != owner {
 			continue
 		}
 		s := &varSlot{}
 		if isScalar(d.Type) {
 			s.reg = c.b.movImm(0)
 		} else {
-			s.mem = mem{off: c.b.frame.alloc(d.Type.Size)}
+			s.mem, s.inMem = mem{off: c.b.frame.alloc(d.Type.Size)}, true
 			c.zero(s.mem, d.Type.Size)
 		}
 		c.vars[d] = s
@@ -346,7 +405,8 @@ func (b *builder) deadCode() {
 // pure reports whether an operation only computes its result.
 func pure(op opcode) bool {
 	switch op {
-	case opMovImm, opMov, opALU, opALUImm, opNeg, opLoad, opFrameAddr, opFrameLoad, opMapPtr, opSignExt:
+	case opMovImm, opMov, opALU, opALUImm, opNeg, opLoad, opFrameAddr, opFrameLoad, opMapPtr, opSignExt,
+		opParam, opFuncPtr:
 		return true
 	}
 	return false

@@ -27,11 +27,7 @@ func (c *compiler) value(e lang.Expr) val {
 		}
 		return val{t: t, konst: true, imm: e.Int}
 	case *lang.Var:
-		s := c.vars[e.Decl]
-		if isScalar(t) {
-			return val{t: t, reg: s.reg}
-		}
-		return val{t: t, inMem: true, m: s.mem}
+		return c.readVar(e.Decl)
 	case *lang.Ident:
 		return c.builtin(e)
 	case *lang.Binary:
@@ -419,16 +415,23 @@ func unifyTuple(a, b *lang.Type) (*lang.Type, bool) {
 
 // boolValue materialises a condition as 0 or 1.
 func (c *compiler) boolValue(e lang.Expr) val {
-	r := c.b.reg()
-	tl, fl, done := c.b.newLabel(), c.b.newLabel(), c.b.newLabel()
+	tl, fl := c.b.newLabel(), c.b.newLabel()
 	c.cond(e, tl, fl)
-	c.b.mark(tl)
-	c.b.setImm(r, 1)
-	c.b.goTo(done)
-	c.b.mark(fl)
+	return val{t: e.Type(), reg: c.flag(tl, fl)}
+}
+
+// flag materialises a branch as 1 (code that jumps to yes) or 0 (code
+// that jumps to no, or falls through to here).
+func (c *compiler) flag(yes, no int) vreg {
+	r := c.b.reg()
+	done := c.b.newLabel()
+	c.b.mark(no)
 	c.b.setImm(r, 0)
+	c.b.goTo(done)
+	c.b.mark(yes)
+	c.b.setImm(r, 1)
 	c.b.mark(done)
-	return val{t: e.Type(), reg: r}
+	return r
 }
 
 var aluOps = map[string]asm.ALUOp{
@@ -643,17 +646,16 @@ func (c *compiler) incDec(e *lang.IncDec) val {
 	}
 	switch x := e.X.(type) {
 	case *lang.Var:
-		s := c.vars[x.Decl]
 		t := x.Decl.Type
 		step := delta
 		if t.Kind == lang.KindPointer && t.Elem != nil && t.Elem.Size > 0 {
 			step *= int64(t.Elem.Size)
 		}
-		old := c.b.copyReg(s.reg)
-		c.b.aluImmInto(s.reg, asm.Add, s.reg, step)
-		c.b.mov(s.reg, c.normalize(s.reg, t))
+		old := c.b.copyReg(c.reg(c.readVar(x.Decl)))
+		updated := c.normalize(c.b.aluImm(asm.Add, old, step), t)
+		c.writeScalar(x.Decl, val{t: t, reg: updated})
 		if e.Prefix {
-			return val{t: t, reg: c.b.copyReg(s.reg)}
+			return val{t: t, reg: updated}
 		}
 		return val{t: t, reg: old}
 	case *lang.MapExpr:
@@ -684,11 +686,31 @@ func (c *compiler) locate(e lang.Expr) mem {
 		if iv.konst {
 			return base.plus(int(iv.imm) * size)
 		}
-		if base.foreign() || base.space == lang.AddrCtx {
-			off := c.b.aluImm(asm.Mul, c.reg(iv), int64(size))
-			return mem{base: c.b.alu(asm.Add, c.b.copyReg(c.addr(base)), off), space: base.space}
+		scaled := func(idx vreg) vreg {
+			if size == 1 {
+				return idx
+			}
+			return c.b.aluImm(asm.Mul, c.b.copyReg(idx), int64(size))
 		}
-		panic("codegen: variable index into BPF memory is not supported yet")
+		idx := c.b.copyReg(c.reg(iv))
+		if base.foreign() || base.space == lang.AddrCtx {
+			return mem{base: c.b.alu(asm.Add, c.b.copyReg(c.addr(base)), scaled(idx)), space: base.space}
+		}
+		// In BPF memory the verifier wants the offset bounded: an index
+		// past the end (or negative) reads zeros instead.
+		xt := e.X.Type()
+		n := xt.Len
+		if xt.Kind == lang.KindString {
+			n = xt.Size
+		}
+		zeros := c.temp(max(size, 8))
+		c.zero(zeros, max(size, 8))
+		p := c.b.copyReg(c.addr(zeros))
+		out := c.b.newLabel()
+		c.b.jumpImm(asm.JGE, idx, int64(n), out)
+		c.b.mov(p, c.b.alu(asm.Add, c.b.copyReg(c.addr(base)), scaled(idx)))
+		c.b.mark(out)
+		return mem{base: p, space: base.space}
 	case *lang.Unary:
 		if e.Op == "*" {
 			return mem{base: c.reg(c.value(e.X)), space: e.X.Type().Space}

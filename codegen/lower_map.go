@@ -93,6 +93,10 @@ func (c *compiler) aggRead(mp *Map, key mem) vreg {
 		ncpu = defaultMaxCPUs
 	}
 	res, found, cpu := c.b.movImm(0), c.b.movImm(0), c.b.movImm(0)
+	var count vreg
+	if agg == lang.AggAvg {
+		count = c.b.movImm(0)
+	}
 	loop, next, done := c.b.newLabel(), c.b.newLabel(), c.b.newLabel()
 	c.b.mark(loop)
 	c.b.jumpImm(asm.JGE, cpu, int64(ncpu), done)
@@ -117,11 +121,31 @@ func (c *compiler) aggRead(mp *Map, key mem) vreg {
 		c.b.mark(take)
 		c.b.mov(res, v)
 		c.b.setImm(found, 1)
+	case lang.AggAvg:
+		c.b.aluInto(count, asm.Add, count, v)
+		c.b.aluInto(res, asm.Add, res, c.b.load(p, 8, asm.DWord, false))
 	}
 	c.b.mark(next)
 	c.b.aluImmInto(cpu, asm.Add, cpu, 1)
 	c.b.goTo(loop)
 	c.b.mark(done)
+	if agg == lang.AggAvg {
+		// The total over the count, truncated toward zero; BPF's
+		// division of a zero count gives 0.
+		if !mp.Info.Value.AggSigned {
+			return c.b.alu(asm.Div, res, count)
+		}
+		pos := c.b.newLabel()
+		end := c.b.newLabel()
+		c.b.jumpImm(asm.JSGE, res, 0, pos)
+		c.b.emit(inst{op: opNeg, dst: res, a: res})
+		c.b.aluInto(res, asm.Div, res, count)
+		c.b.emit(inst{op: opNeg, dst: res, a: res})
+		c.b.goTo(end)
+		c.b.mark(pos)
+		c.b.aluInto(res, asm.Div, res, count)
+		c.b.mark(end)
+	}
 	return res
 }
 

@@ -1,8 +1,6 @@
 package codegen
 
 import (
-	"github.com/cilium/ebpf/asm"
-
 	"github.com/gtrace/gtrace/lang"
 )
 
@@ -59,6 +57,9 @@ func (c *compiler) stmt(s lang.Stmt) error {
 			}
 		}
 	case *lang.ForStmt:
+		if s.End == nil {
+			return c.forMap(s)
+		}
 		return c.forRange(s)
 	case *lang.JumpStmt:
 		switch s.Kind {
@@ -99,28 +100,6 @@ func (c *compiler) ifStmt(s *lang.IfStmt) error {
 	return nil
 }
 
-// forRange lowers for ($i : start..end).
-func (c *compiler) forRange(s *lang.ForStmt) error {
-	slot := c.vars[s.Decl]
-	c.b.mov(slot.reg, c.reg(c.value(s.First)))
-	end := c.b.copyReg(c.reg(c.value(s.End)))
-	head, body, cont, done := c.b.newLabel(), c.b.newLabel(), c.b.newLabel(), c.b.newLabel()
-	c.b.mark(head)
-	c.b.jump(asm.JSGE, slot.reg, end, done)
-	c.b.mark(body)
-	c.loops = append(c.loops, loopLabels{brk: done, cont: cont})
-	err := c.block(s.Body)
-	c.loops = c.loops[:len(c.loops)-1]
-	if err != nil {
-		return err
-	}
-	c.b.mark(cont)
-	c.b.aluImmInto(slot.reg, asm.Add, slot.reg, 1)
-	c.b.goTo(head)
-	c.b.mark(done)
-	return nil
-}
-
 // resetVar sets a variable back to zero (a let without a value).
 func (c *compiler) resetVar(d *lang.VarDecl) {
 	s := c.vars[d]
@@ -128,7 +107,7 @@ func (c *compiler) resetVar(d *lang.VarDecl) {
 		return
 	}
 	if isScalar(d.Type) {
-		c.b.setImm(s.reg, 0)
+		c.writeScalar(d, val{t: d.Type, konst: true})
 		return
 	}
 	c.zero(s.mem, d.Type.Size)
@@ -148,17 +127,11 @@ func (c *compiler) assignVar(d *lang.VarDecl, op string, value lang.Expr) {
 	s := c.vars[d]
 	t := d.Type
 	if op != "=" {
-		cur := val{t: t, reg: s.reg}
-		c.b.mov(s.reg, c.reg(c.arith(op[:len(op)-1], cur, c.value(value), t)))
+		c.writeScalar(d, c.arith(op[:len(op)-1], c.readVar(d), c.value(value), t))
 		return
 	}
 	if isScalar(t) {
-		v := c.value(value)
-		if v.konst {
-			c.b.setImm(s.reg, v.imm)
-		} else {
-			c.b.mov(s.reg, c.reg(v))
-		}
+		c.writeScalar(d, c.value(value))
 		return
 	}
 	if refersTo(value, d) {

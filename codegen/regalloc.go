@@ -177,6 +177,14 @@ func (b *builder) intervals(blocks []*block) map[vreg]*interval {
 		bl.liveIn.each(func(r int) { touch(vreg(r), 2*bl.first) })
 		bl.liveOut.each(func(r int) { touch(vreg(r), 2*bl.last+1) })
 	}
+	for _, in := range b.code {
+		if in.op == opParam {
+			// A callback's parameters move out of R1-R4 at entry, one
+			// after another: keeping them out of R0-R5 means no move
+			// overwrites a parameter still to be read.
+			ivs[in.dst].crossCall = true
+		}
+	}
 	for i, in := range b.code {
 		if in.op != opCall {
 			continue
@@ -421,6 +429,10 @@ func (b *builder) emitMachine(phys map[vreg]asm.Register, v4 bool) []minst {
 			if p(in.dst) != asm.R1 {
 				add(asm.Mov.Reg(p(in.dst), asm.R1))
 			}
+		case opParam:
+			add(asm.Mov.Reg(p(in.dst), asm.R1+asm.Register(in.imm)))
+		case opFuncPtr:
+			add(asm.Instruction{OpCode: asm.LoadImmOp(asm.DWord), Dst: p(in.dst), Src: asm.PseudoFunc, Constant: -1}.WithReference(in.mapRef))
 		case opALU:
 			add(in.alu.Reg(p(in.dst), p(in.b)))
 		case opALUImm:

@@ -35,18 +35,33 @@ var verifierScripts = []string{
 	// bpftrace 0.17 cannot load this one: LLVM's code exceeds the verifier's limits.
 	`BEGIN { $i = 0; while ($i < 1000) { @a[comm, $i % 10] = count(); @b[comm] = sum($i); @c = hist($i); @d = max($i); @e = min($i); @f = avg($i); @g = stats($i); @h[$i % 7] = lhist($i, 0, 1000, 10); $i++; } }`,
 	`BEGIN { @c = count(); @s[1] = sum(-5); @mi = min(3); @ma[comm] = max(4); printf("%d %d %d %d\n", @c, @s[1], @mi, @ma[comm]); }`,
+	`tracepoint:syscalls:sys_enter_openat { $s = str(args.filename); $a = pton("::1"); $n = 0; for ($i : 0..64) { if ($s[$i] == 47) { $n++; } } printf("%d %d %d\n", $n, $a[$n], curtask->comm[$n % 16]); }`,
+	`BEGIN { @a = avg(-5); @u[1] = avg((uint8)4); printf("%d %d\n", @a, @u[1]); for ($kv : @u) { @v = $kv.1; } }`,
+	// Map loops: callbacks sharing variables with the probe, nested, with
+	// break, continue and return, reading the context from the body.
+	`tracepoint:syscalls:sys_enter_openat { @a[args.dfd, comm] = count(); @b[pid] = 1; $n = 0; $s = "x";
+	  for ($kv : @a) { if ($kv.1 > 5) { continue; } for ($j : @b) { $n += $j.1; if ($n > 10) { return; } }
+	    $s = $kv.0.1; @f[args.flags] = $kv.1; if ($n > 3) { break; } }
+	  printf("%s %d\n", $s, $n); }`,
 }
 
 func TestVerifierAccepts(t *testing.T) {
+	verify(t, verifierScripts, lang.CheckOptions{Params: []string{"param"}})
+}
+
+// verify checks, compiles (with and without the v4 instructions) and
+// loads each script into the kernel verifier. opts gets the kernel's
+// types and the default configuration.
+func verify(t *testing.T, scripts []string, opts lang.CheckOptions) {
 	testenv.BPF(t)
-	kernel := btf.NewKernel(btf.Options{})
-	for _, src := range verifierScripts {
+	opts.Kernel = btf.NewKernel(btf.Options{})
+	opts.Config = lang.DefaultConfig()
+	for _, src := range scripts {
 		prog, err := lang.Parse("", src)
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
-		err = lang.Check(prog, lang.CheckOptions{Kernel: kernel, Config: lang.DefaultConfig(), Params: []string{"param"}})
-		if err != nil {
+		if err := lang.Check(prog, opts); err != nil {
 			t.Fatalf("%s: %v", src, lang.Render(err, map[string]string{"": src}))
 		}
 		for _, v4 := range []bool{false, true} {

@@ -177,14 +177,24 @@ type UnrollStmt struct {
 
 // ForStmt iterates over a map's entries (End is nil and First is the map)
 // or over the integer range First..End.
+// The parentheses around the loop head are optional, as in the newest
+// bpftrace: for $i : 0..10 { }.
 type ForStmt struct {
 	Span
-	Var   string `parser:"'for' '(' @Var ':'"`
-	First Expr   `parser:"@@"`
-	End   Expr   `parser:"('..' @@)? ')'"`
-	Body  *Block `parser:"@@ ';'*"`
+	Open  bool     `parser:"'for' @'('?"`
+	Var   *LoopVar `parser:"@@ ':'"`
+	First Expr     `parser:"@@"`
+	End   Expr     `parser:"('..' @@)?"`
+	Close bool     `parser:"@')'?"`
+	Body  *Block   `parser:"@@ ';'*"`
 	// Decl is the loop variable, set by Check.
 	Decl *VarDecl
+}
+
+// LoopVar is the variable a for loop declares.
+type LoopVar struct {
+	Span
+	Name string `parser:"@Var"`
 }
 
 // JumpStmt is return, break or continue.

@@ -88,6 +88,9 @@ type MapInfo struct {
 	// assigned records an assignment whose value may have failed to type:
 	// such a map is not reported as undefined (the value's error is).
 	assigned bool
+	// keyed records an access with keys, whose types may not be known
+	// yet: such a map is not taken for a map without keys.
+	keyed bool
 }
 
 // Check resolves and type-checks a parsed program: it expands attach
@@ -178,6 +181,7 @@ func (c *checker) run() error {
 	if err := expandMacros(c.prog); err != nil {
 		return err
 	}
+	callBareFunctions(c.prog)
 	c.strDefines = map[string]string{}
 	c.cdefs()
 	if err := c.errs.Err(); err != nil {

@@ -145,8 +145,8 @@ func (c *checker) mapRead(m *MapExpr) *Type {
 	}
 	if info.Value.Kind == KindAgg {
 		switch info.Value.Agg {
-		case AggCount, AggSum, AggMin, AggMax:
-			// Reading an aggregation gives this CPU's partial value.
+		case AggCount, AggSum, AggMin, AggMax, AggAvg:
+			// Reading an aggregation gives its value over every CPU.
 			return IntType(64, info.Value.AggSigned)
 		}
 		c.errorf(m, "The map %s of type %s cannot be read", m.Name, info.Value)
@@ -407,16 +407,22 @@ func (c *checker) index(e *IndexExpr) *Type {
 			return nil
 		}
 		return t.Fields[i].Type
-	case KindArray:
-		if i, ok := c.constInt(e.Index); ok && (i < 0 || int(i) >= t.Len) {
-			c.errorf(e.Index, "the index %d is out of bounds for array of size %d", i, t.Len)
+	case KindArray, KindString:
+		// A string indexes as its array of chars (int8), as in the
+		// newest bpftrace.
+		n, elem := t.Len, t.Elem
+		if t.Kind == KindString {
+			n, elem = t.Size, IntType(8, true)
+		}
+		if i, ok := c.constInt(e.Index); ok && (i < 0 || int(i) >= n) {
+			c.errorf(e.Index, "the index %d is out of bounds for array of size %d", i, n)
 			return nil
 		}
 		if it := e.Index.Type(); it != nil && !it.IsInt() {
 			c.errorf(e.Index, "The array index must be an integer, not %s", it)
 			return nil
 		}
-		return t.Elem.WithSpace(t.Space)
+		return elem.WithSpace(t.Space)
 	case KindPointer:
 		if it := e.Index.Type(); it != nil && !it.IsInt() {
 			c.errorf(e.Index, "The pointer index must be an integer, not %s", it)

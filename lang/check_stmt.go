@@ -76,7 +76,7 @@ func (c *checker) stmt(s Stmt) {
 		c.forStmt(s)
 	case *JumpStmt:
 		if s.Kind != "return" && c.loops == 0 {
-			c.errorf(s, "%s used outside of a loop", s.Kind)
+			c.errorf(keyword(s.Span, s.Kind), "%s used outside of a loop", s.Kind)
 		}
 	case *BlockStmt:
 		c.block(s.Block)
@@ -84,25 +84,73 @@ func (c *checker) stmt(s Stmt) {
 }
 
 func (c *checker) forStmt(s *ForStmt) {
+	for sc := c.scope; sc != nil; sc = sc.parent {
+		if _, ok := sc.vars[s.Var.Name]; ok {
+			c.errorf(s.Var, "Loop declaration shadows existing variable: %s", s.Var.Name)
+			break
+		}
+	}
 	if s.End == nil {
-		c.errorf(s.First, "for loops over maps are not supported yet")
+		c.forMap(s)
 		return
 	}
 	st, et := c.expr(s.First), c.expr(s.End)
 	for _, p := range []struct {
-		e Expr
-		t *Type
-	}{{s.First, st}, {s.End, et}} {
+		e     Expr
+		t     *Type
+		which string
+	}{{s.First, st, "start"}, {s.End, et, "end"}} {
 		if p.t != nil && !p.t.IsInt() {
-			c.errorf(p.e, "Loop range requires an integer, got %s", p.t)
+			c.errorf(p.e, "Loop range requires an integer for the %s value", p.which)
 		}
 	}
+	c.loopBody(s, TypeInt64)
+}
+
+// loopBody checks a for loop's body with its variable declared.
+func (c *checker) loopBody(s *ForStmt, t *Type) {
 	c.push()
-	s.Decl = c.declare(s.Var, TypeInt64, s, true)
+	s.Decl = c.declare(s.Var.Name, t, s, true)
 	c.loops++
 	c.block(s.Body)
 	c.loops--
 	c.pop()
+}
+
+// forMap checks for ($kv : @map): $kv is (key, value), the key a tuple
+// when the map has several; an aggregation gives its total.
+func (c *checker) forMap(s *ForStmt) {
+	m, ok := s.First.(*MapExpr)
+	if !ok || m.Indexed {
+		c.expr(s.First)
+		c.errorf(s.First, "for loops iterate over a map or a range start..end")
+		return
+	}
+	info := c.mapRef(m)
+	var kv *Type
+	switch {
+	case info.Value == nil, info.Key == nil && info.keyed:
+		// Not typed yet: a later pass will be.
+	case info.Key == nil:
+		c.errorf(m, "%s has no explicit keys (scalar map), and cannot be used for iteration", m.Name)
+	default:
+		key := info.Key
+		if len(key.Fields) == 1 {
+			key = key.Fields[0].Type
+		}
+		val := info.Value
+		if val.Kind == KindAgg {
+			switch val.Agg {
+			case AggCount, AggSum, AggMin, AggMax, AggAvg:
+				val = IntType(64, val.AggSigned)
+			default:
+				c.errorf(m, "Loop expression does not support type: %s_t", val.Agg)
+				return
+			}
+		}
+		kv = TupleType([]*Type{key, val})
+	}
+	c.loopBody(s, kv)
 }
 
 func (c *checker) letStmt(s *LetStmt) {
@@ -274,6 +322,7 @@ func (c *checker) mapKeys(m *MapExpr) *MapInfo {
 		for _, k := range m.Keys {
 			t := c.expr(k)
 			if t == nil {
+				info.keyed = true
 				return info
 			}
 			if t.Kind == KindNone || t.Kind == KindAgg {
@@ -292,7 +341,7 @@ func (c *checker) mapKeys(m *MapExpr) *MapInfo {
 		kt = TupleType(elems)
 	}
 	switch {
-	case info.Key == nil && info.Value == nil && kt != nil:
+	case info.Key == nil && (info.Value == nil || info.keyed) && kt != nil:
 		info.Key = kt
 		c.changed = true
 	case info.Key == nil && kt != nil:

@@ -96,6 +96,10 @@ type lexState struct {
 	// end is where the last token ended: an "unexpected end of file"
 	// points there rather than past trailing blank lines.
 	end lexer.Position
+	// prevEnd maps a token's offset to where the token before it ended.
+	// participle ends a node where the next token starts; trimSpans uses
+	// this to end it after its own last token instead.
+	prevEnd map[int]lexer.Position
 }
 
 func newLexState(filename, src string) *lexState {
@@ -184,6 +188,12 @@ func (l *lexState) Next() (lexer.Token, error) {
 		return lexer.Token{}, l.errorf(start, "unterminated comment")
 	}
 	start := l.pos
+	if l.end.Line > 0 && l.end.Offset != start.Offset {
+		if l.prevEnd == nil {
+			l.prevEnd = map[int]lexer.Position{}
+		}
+		l.prevEnd[start.Offset] = l.end
+	}
 	if l.pos.Offset >= len(l.src) {
 		if l.end.Line > 0 {
 			return lexer.EOFToken(l.end), nil

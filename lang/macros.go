@@ -169,7 +169,7 @@ func renameDecls(b *Block, vars map[string]string, suffix string) {
 		case *LetStmt:
 			rename(&n.Var)
 		case *ForStmt:
-			rename(&n.Var)
+			rename(&n.Var.Name)
 		}
 	})
 }

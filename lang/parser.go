@@ -3,6 +3,7 @@ package lang
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -58,10 +59,16 @@ func Parse(filename, src string) (prog *Program, err error) {
 	if src, err = preprocess(filename, src); err != nil {
 		return nil, err
 	}
-	prog, err = buildParser().ParseString(filename, src)
+	lex := newLexState(filename, src)
+	tokens, err := lexer.Upgrade(lex)
 	if err != nil {
 		return nil, convertParseError(err)
 	}
+	prog, err = buildParser().ParseFromLexer(tokens)
+	if err != nil {
+		return nil, convertParseError(err)
+	}
+	trimSpans(reflect.ValueOf(prog), lex.prevEnd)
 	if err := checkSyntax(prog); err != nil {
 		return nil, err
 	}
@@ -124,6 +131,18 @@ func checkSyntax(prog *Program) error {
 			case *UnrollStmt:
 				walkBlock(s.Body)
 			case *ForStmt:
+				if s.Open != s.Close {
+					// The head's parentheses must pair up.
+					at, msg := s.Body.Loc().Pos, "syntax error, unexpected {, expecting )"
+					if !s.Open {
+						head := s.First
+						if s.End != nil {
+							head = s.End
+						}
+						at, msg = head.Loc().EndPos, "syntax error, unexpected ), expecting {"
+					}
+					errs = append(errs, &Error{Pos: at, End: at, Msg: msg})
+				}
 				walkBlock(s.Body)
 			case *BlockStmt:
 				walkBlock(s.Block)

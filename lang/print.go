@@ -119,7 +119,7 @@ func (d *dumper) stmt(s Stmt) {
 	case *UnrollStmt:
 		d.nested("unroll "+ExprString(s.Count), s.Body)
 	case *ForStmt:
-		head := "for " + s.Var + " : " + ExprString(s.First)
+		head := "for " + s.Var.Name + " : " + ExprString(s.First)
 		if s.End != nil {
 			head += " .. " + ExprString(s.End)
 		}

@@ -1,0 +1,60 @@
+package lang
+
+import "testing"
+
+// TestStatementErrors checks the diagnostics of loops and scratch
+// variables: the newest bpftrace's wording (bpftrace 0.17 has no for
+// loops), at the offending node.
+func TestStatementErrors(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{`BEGIN { @m = 1; for ($kv : @m) { } }`, `stdin:1:28-30: @m has no explicit keys (scalar map), and cannot be used for iteration`},
+		{`BEGIN { for ($kv : @nope) { } }`, `stdin:1:20-25: Undefined map: @nope`},
+		{`BEGIN { @m[0] = hist(10); for ($kv : @m) { } }`, `stdin:1:38-40: Loop expression does not support type: hist_t`},
+		{`BEGIN { @m[0] = lhist(10, 0, 10, 1); for ($kv : @m) { } }`, `stdin:1:49-51: Loop expression does not support type: lhist_t`},
+		{`BEGIN { @m[0] = stats(10); for ($kv : @m) { } }`, `stdin:1:39-41: Loop expression does not support type: stats_t`},
+		{`BEGIN { @m[1] = 1; for ($kv : @m[1]) { } }`, `stdin:1:31-36: for loops iterate over a map or a range start..end`},
+		{`BEGIN { @m[1] = 1; $kv = 1; for ($kv : @m) { } }`, `stdin:1:34-37: Loop declaration shadows existing variable: $kv`},
+		{`BEGIN { $i = 1; for ($i : 0..5) { } }`, `stdin:1:22-24: Loop declaration shadows existing variable: $i`},
+		{`BEGIN { for ($i : "a"..5) { } }`, `stdin:1:19-22: Loop range requires an integer for the start value`},
+		{`BEGIN { for ($i : 0..comm) { } }`, `stdin:1:22-26: Loop range requires an integer for the end value`},
+		{`BEGIN { @m[1] = 1; for ($kv : @m) { } printf("%d", $kv.1); }`, `stdin:1:52-55: Undefined or undeclared variable: $kv`},
+		{`BEGIN { break; }`, `stdin:1:9-14: break used outside of a loop`},
+	}
+	for _, c := range cases {
+		prog, err := Parse("", c.src)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", c.src, err)
+			continue
+		}
+		err = Check(prog, CheckOptions{Config: DefaultConfig()})
+		if err == nil {
+			t.Errorf("Check(%q): no error, want %q", c.src, c.want)
+			continue
+		}
+		if err.Error() != c.want {
+			t.Errorf("Check(%q):\n got %q\nwant %q", c.src, err.Error(), c.want)
+		}
+	}
+}
+
+// TestLoopsAccepted checks what map loops may do: iterate multi-key maps
+// and averages, share variables with the probe, nest, and use a map
+// declared after the loop.
+func TestLoopsAccepted(t *testing.T) {
+	for _, src := range []string{
+		`BEGIN { @map[0, 0] = 1; for ($kv : @map) { print($kv); } }`,
+		`BEGIN { @map[0] = avg(1); for ($kv : @map) { $x = $kv.1 + 1; } }`,
+		`BEGIN { $var = 0; @map[0] = 1; for ($kv : @map) { $var++; } print($var); }`,
+		`BEGIN { for ($kv : @map) { @map[$kv.0] = 2; } @map[0] = 1; }`,
+		`BEGIN { @a[1] = 1; for ($x : @a) { for ($y : @a) { if ($x.0 == $y.0) { break; } } } }`,
+	} {
+		prog, err := Parse("", src)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", src, err)
+			continue
+		}
+		if err := Check(prog, CheckOptions{Config: DefaultConfig()}); err != nil {
+			t.Errorf("Check(%q): %v", src, err)
+		}
+	}
+}
