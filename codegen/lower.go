@@ -120,11 +120,20 @@ func newCompiler(o *Object, v *lang.Variant, opts Options) *compiler {
 	return &compiler{obj: o, v: v, opts: opts, vars: map[*lang.VarDecl]*varSlot{}}
 }
 
-func (c *compiler) at(n lang.Node) {
+// at makes n the source position of the instructions emitted next and
+// returns the previous position, for restore: a node's own instructions,
+// emitted after its operands', then point at the node, not its last
+// operand.
+func (c *compiler) at(n lang.Node) lang.Span {
+	prev := c.b.pos
 	if n != nil {
 		c.b.pos = n.Loc()
 	}
+	return prev
 }
+
+// restore sets the position at returned.
+func (c *compiler) restore(prev lang.Span) { c.b.pos = prev }
 
 // lowerProgram emits the whole program: prologue, predicate, body, exit.
 func (c *compiler) lowerProgram() error {

@@ -11,7 +11,7 @@ import (
 // value lowers an expression. Scalars come back as a constant or in a
 // register; strings, tuples and other aggregates in memory.
 func (c *compiler) value(e lang.Expr) val {
-	c.at(e)
+	defer c.restore(c.at(e))
 	t := e.Type()
 	switch e := e.(type) {
 	case *lang.IntLit:
@@ -81,7 +81,7 @@ func (c *compiler) viaMemory(e lang.Expr) val {
 // e's type: strings are padded, integers widened). With exact set, the
 // bytes after a string's terminator are zeroed, as map keys need.
 func (c *compiler) into(e lang.Expr, dst mem, t *lang.Type, exact bool) {
-	c.at(e)
+	defer c.restore(c.at(e))
 	et := e.Type()
 	switch e := e.(type) {
 	case *lang.StrLit:
@@ -203,7 +203,7 @@ func (c *compiler) storeVal(dst mem, v val, t *lang.Type, exact bool) {
 
 // cond lowers a condition to jumps: to tl when true, fl when false.
 func (c *compiler) cond(e lang.Expr, tl, fl int) {
-	c.at(e)
+	defer c.restore(c.at(e))
 	switch e := e.(type) {
 	case *lang.Binary:
 		switch e.Op {

@@ -18,7 +18,7 @@ func (c *compiler) block(b *lang.Block) error {
 func (c *compiler) stmt(s lang.Stmt) error {
 	mark := c.b.frame.mark()
 	defer c.b.frame.release(mark)
-	c.at(s)
+	defer c.restore(c.at(s))
 	switch s := s.(type) {
 	case *lang.ExprStmt:
 		switch {

@@ -165,7 +165,7 @@ func (c *checker) letStmt(s *LetStmt) {
 			vt = nil
 		}
 		if t == nil {
-			t = StorageType(vt)
+			t = varType(vt)
 		} else if vt != nil && !assignable(t, vt) {
 			c.errorf(s.Value, "Type mismatch for %s: trying to assign value of type '%s' when variable already has a type '%s'", s.Var, vt, t)
 		}
@@ -250,10 +250,14 @@ func (c *checker) assignVar(s *ExprStmt, v *Var) {
 		return
 	}
 	if d == nil {
-		d = c.declare(v.Name, StorageType(vt), s, false)
+		d = c.declare(v.Name, varType(vt), s, false)
 	} else if vt != nil {
+		if n, ok := c.constInt(s.Value); ok && d.Type != nil && fitsInt(n, d.Type) {
+			// A constant the variable can hold does not widen it.
+			vt = d.Type
+		}
 		if d.Type == nil {
-			d.Type = StorageType(vt)
+			d.Type = varType(vt)
 		} else if u, ok := unify(d.Type, vt); ok {
 			if !u.Equal(d.Type) || u.Size != d.Type.Size {
 				d.Type = u
@@ -406,6 +410,28 @@ func sameLayout(a, b *Type) bool {
 // or an event: integers widen to 64 bits (literals become int64); strings,
 // structs and arrays are copies in BPF memory, whatever memory they were
 // read from; tuples convert element by element.
+// varType is the type of a scratch variable first assigned a value of
+// type t: integers keep their width (sizeof((uint16)x) stays 2 in a
+// variable, as in bpftrace), literals are int64 or uint64; everything
+// else is stored as in a map.
+func varType(t *Type) *Type {
+	if t != nil && t.Kind == KindInt && !t.Literal {
+		return IntType(t.Bits, t.Signed)
+	}
+	return StorageType(t)
+}
+
+// fitsInt reports whether n is in the range of integer type t.
+func fitsInt(n int64, t *Type) bool {
+	if t.Kind != KindInt || t.Bits >= 64 {
+		return t.Kind == KindInt && (t.Signed || n >= 0)
+	}
+	if t.Signed {
+		return n >= -1<<(t.Bits-1) && n < 1<<(t.Bits-1)
+	}
+	return n >= 0 && n < 1<<t.Bits
+}
+
 func StorageType(t *Type) *Type {
 	if t == nil {
 		return nil
