@@ -109,6 +109,10 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 	if opts.Stderr == nil {
 		opts.Stderr = os.Stderr
 	}
+	if obj.NumProbes == 0 {
+		// A script of definitions only (structs, macros, maps).
+		return Result{}, errors.New("no probes to attach")
+	}
 	ncpu, err := ebpf.PossibleCPU()
 	if err != nil {
 		return Result{}, err
