@@ -112,6 +112,13 @@ func Compile(src string, opts Options) (*Script, error) {
 	if err != nil {
 		return nil, &Error{Err: err, Sources: sources}
 	}
+	imported, err := lang.ResolveImports(prog, opts.Name, importFiles{})
+	for name, text := range imported {
+		sources[name] = text
+	}
+	if err != nil {
+		return nil, &Error{Err: err, Sources: sources}
+	}
 	cfg := lang.DefaultConfig()
 	if opts.Config != nil {
 		cfg = *opts.Config

@@ -48,6 +48,8 @@ func (c *checker) cdefs() {
 			c.preproc(it)
 		case *MapDecl:
 			c.mapDecl(it)
+		case *Import:
+			c.errs = append(c.errs, errorAt(it.Span, "imports are not resolved here (see lang.ResolveImports)"))
 		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 func grammar() []participle.Option {
 	return []participle.Option{
 		participle.Lexer(scriptLexer{}),
-		participle.Union[Item](&Preproc{}, &ConfigBlock{}, &CStruct{}, &MapDecl{}, &Macro{}, &Probe{}),
+		participle.Union[Item](&Preproc{}, &ConfigBlock{}, &Import{}, &CStruct{}, &MapDecl{}, &Macro{}, &Probe{}),
 		participle.Union[Stmt](&LetStmt{}, &IfStmt{}, &WhileStmt{}, &UnrollStmt{}, &ForStmt{},
 			&JumpStmt{}, &BlockStmt{}, &ExprStmt{}),
 		participle.ParseTypeWith(parseExpression),

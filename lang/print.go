@@ -50,6 +50,8 @@ func (d *dumper) item(it Item) {
 		d.nested("macro "+it.Name+"("+strings.Join(it.Params, ", ")+")", it.Body)
 	case *MapDecl:
 		d.line("let %s = %s(%s)", it.Name, it.Kind, it.Size)
+	case *Import:
+		d.line("import %s", it.Path)
 	case *ConfigBlock:
 		d.line("config")
 		d.depth++
