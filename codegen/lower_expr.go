@@ -614,6 +614,15 @@ func (c *compiler) ternary(e *lang.Ternary) val {
 
 func (c *compiler) castValue(e *lang.Cast) val {
 	t := e.Type()
+	if xt := e.X.Type(); t.Kind == lang.KindArray || xt.Kind == lang.KindArray {
+		// Integers, strings and integer arrays reinterpret each other's
+		// bytes.
+		x := c.inBPF(e.X)
+		if t.Kind == lang.KindArray {
+			return val{t: t, inMem: true, m: x.m}
+		}
+		return val{t: t, reg: c.load(x.m, sizeOf(t.Size), t.Signed)}
+	}
 	x := c.value(e.X)
 	if x.konst {
 		v := x.imm

@@ -19,6 +19,11 @@ func TestStatementErrors(t *testing.T) {
 		{`BEGIN { for ($i : 0..comm) { } }`, `stdin:1:22-26: Loop range requires an integer for the end value`},
 		{`BEGIN { @m[1] = 1; for ($kv : @m) { } printf("%d", $kv.1); }`, `stdin:1:52-55: Undefined or undeclared variable: $kv`},
 		{`BEGIN { break; }`, `stdin:1:9-14: break used outside of a loop`},
+		{`BEGIN { $a = (uint8[4])(uint64)1; }`, `stdin:1:14-33: Cannot cast from "uint64" to "uint8[4]"`},
+		{`BEGIN { $a = (uint8[2])(1, 2); }`, `stdin:1:14-30: Cannot cast from "(int64,int64)" to "uint8[2]"`},
+		{`BEGIN { $a = (uint32)(uint8[8])1; }`, `stdin:1:14-33: Cannot cast from "uint8[8]" to "uint32"`},
+		{`BEGIN { $a = (int32[])"abcdef"; }`, `stdin:1:15-22: Cannot cast from "string[7]" to "int32[]"`},
+		{`BEGIN { $a = (string[])1; }`, `stdin:1:15-23: Cannot cast from "int64" to "string[64][]"`},
 	}
 	for _, c := range cases {
 		prog, err := Parse("", c.src)

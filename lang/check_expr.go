@@ -511,11 +511,19 @@ var namedTypes = map[string]*Type{
 
 func (c *checker) cast(e *Cast) *Type {
 	xt := c.expr(e.X)
-	to := c.resolveTypeSpec(e.To)
-	if xt == nil || to == nil {
+	if xt == nil {
+		return nil
+	}
+	to := c.castTarget(e.To, xt)
+	if to == nil {
 		return nil
 	}
 	switch {
+	case to.Kind == KindArray && isIntArray(to) && castBytes(xt) == to.Size,
+		to.Kind == KindInt && isIntArray(xt) && xt.Size == to.Size:
+		// Integers and integer arrays of the same size reinterpret each
+		// other's bytes, as do strings and char arrays.
+		return to
 	case to.Kind == KindInt && (xt.Kind == KindInt || xt.Kind == KindBool || xt.Kind == KindPointer):
 		return to
 	case to.Kind == KindBool && (xt.Kind == KindInt || xt.Kind == KindBool || xt.Kind == KindPointer):
@@ -528,6 +536,40 @@ func (c *checker) cast(e *Cast) *Type {
 	}
 	c.errorf(e, "Cannot cast from \"%s\" to \"%s\"", xt, to)
 	return nil
+}
+
+// castTarget resolves a cast's type; an array type without a size,
+// (uint8[])x, takes as many elements as x's bytes fill.
+func (c *checker) castTarget(ts *TypeSpec, from *Type) *Type {
+	n := len(ts.Suffix)
+	if n == 0 || ts.Suffix[n-1] != -2 {
+		return c.resolveTypeSpec(ts)
+	}
+	elem := c.resolveTypeSpec(&TypeSpec{Span: ts.Span, Name: ts.Name, Suffix: ts.Suffix[:n-1]})
+	if elem == nil {
+		return nil
+	}
+	if elem.Kind != KindInt || castBytes(from) == 0 || castBytes(from)%elem.Size != 0 {
+		c.errorf(ts, "Cannot cast from \"%s\" to \"%s[]\"", from, elem)
+		return nil
+	}
+	return &Type{Kind: KindArray, Elem: elem, Len: castBytes(from) / elem.Size, Size: castBytes(from)}
+}
+
+// castBytes is how many bytes a value of type t gives a cast to an array:
+// an integer's or an integer array's size, a string's capacity; 0 for
+// values that cannot become arrays.
+func castBytes(t *Type) int {
+	switch {
+	case t.Kind == KindInt, t.Kind == KindString, isIntArray(t):
+		return t.Size
+	}
+	return 0
+}
+
+// isIntArray reports whether t is an array of integers.
+func isIntArray(t *Type) bool {
+	return t.Kind == KindArray && t.Elem != nil && t.Elem.Kind == KindInt
 }
 
 func (c *checker) sizeof(e *SizeofExpr) *Type {

@@ -35,8 +35,9 @@ func TestLoadErrorLog(t *testing.T) {
 			Pos:   []lang.Span{span(9, 15), span(1, 18)},
 			Probe: span(1, 18),
 		}},
-		Config:  lang.DefaultConfig(),
-		Sources: map[string]string{"": src},
+		NumProbes: 1,
+		Config:    lang.DefaultConfig(),
+		Sources:   map[string]string{"": src},
 	}
 	_, err := Run(context.Background(), obj, Options{Output: output.NewText(io.Discard), Stderr: io.Discard})
 	var le *LoadError
