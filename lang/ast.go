@@ -224,8 +224,13 @@ func (*BlockStmt) stmt()  {}
 type TypeSpec struct {
 	Span
 	Name string // "uint8", "struct task_struct", ...
+	// Typeof, when set, is typeof(expression): the expression's type
+	// stands for Name.
+	Typeof Expr
 	// Suffixes applied left to right: -1 for a pointer, N >= 0 for [N].
 	Suffix []int
+	// wrapped marks typeof(type): never an expression in parentheses.
+	wrapped bool
 }
 
 // Expr is an expression.

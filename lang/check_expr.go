@@ -464,6 +464,14 @@ func (c *checker) constInt(e Expr) (int64, bool) {
 func (c *checker) resolveTypeSpec(ts *TypeSpec) *Type {
 	t, ok := namedTypes[ts.Name]
 	switch {
+	case ts.Typeof != nil:
+		if t = c.expr(ts.Typeof); t == nil {
+			return nil
+		}
+		if t.Kind == KindNone {
+			c.errorf(ts.Typeof, "typeof() needs a value, and this expression has none")
+			return nil
+		}
 	case ok:
 	case ts.Name == "string":
 		t = StringType(c.cfg.MaxStrlen)
@@ -545,7 +553,7 @@ func (c *checker) castTarget(ts *TypeSpec, from *Type) *Type {
 	if n == 0 || ts.Suffix[n-1] != -2 {
 		return c.resolveTypeSpec(ts)
 	}
-	elem := c.resolveTypeSpec(&TypeSpec{Span: ts.Span, Name: ts.Name, Suffix: ts.Suffix[:n-1]})
+	elem := c.resolveTypeSpec(&TypeSpec{Span: ts.Span, Name: ts.Name, Typeof: ts.Typeof, Suffix: ts.Suffix[:n-1]})
 	if elem == nil {
 		return nil
 	}

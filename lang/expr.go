@@ -178,8 +178,7 @@ func (p *exprParser) tryCast() (Expr, bool, error) {
 		return nil, false, nil
 	}
 	p.next()
-	bare := len(ts.Suffix) == 0 && !strings.Contains(ts.Name, " ")
-	if !p.startsExpr() || (bare && !typeKeywords[ts.Name] && isBuiltinIdent(ts.Name)) {
+	if !p.startsExpr() || bareBuiltin(ts) {
 		p.lex.LoadCheckpoint(cp)
 		return nil, false, nil
 	}
@@ -188,6 +187,13 @@ func (p *exprParser) tryCast() (Expr, bool, error) {
 		return nil, true, err
 	}
 	return &Cast{Span: Span{open.Pos, x.Loc().EndPos}, To: ts, X: x}, true, nil
+}
+
+// bareBuiltin reports whether a parsed type is a lone identifier naming a
+// builtin ((pid) or sizeof(curtask)), which is an expression, not a type.
+func bareBuiltin(ts *TypeSpec) bool {
+	return !ts.wrapped && ts.Typeof == nil && len(ts.Suffix) == 0 && !strings.Contains(ts.Name, " ") &&
+		!typeKeywords[ts.Name] && isBuiltinIdent(ts.Name)
 }
 
 // startsExpr reports whether the next token can begin an expression.
@@ -225,6 +231,33 @@ func (p *exprParser) typeSpec() (*TypeSpec, bool) {
 		p.next()
 		words = []string{t.Value, name.Value}
 		end = endOf(name)
+	case "typeof":
+		// typeof(type) or typeof(expression): the type the checker
+		// gives the expression, which is never evaluated.
+		cp := p.lex.MakeCheckpoint()
+		p.next()
+		if _, ok := p.accept("("); !ok {
+			p.lex.LoadCheckpoint(cp)
+			return nil, false
+		}
+		ts := &TypeSpec{wrapped: true}
+		if inner, ok := p.typeSpec(); ok && p.is(")") && !bareBuiltin(inner) {
+			ts.Name, ts.Suffix = inner.Name, inner.Suffix
+			ts.Typeof = inner.Typeof
+		} else {
+			p.lex.LoadCheckpoint(cp)
+			p.next()
+			p.next()
+			x, err := p.expr()
+			if err != nil || !p.is(")") {
+				p.lex.LoadCheckpoint(cp)
+				return nil, false
+			}
+			ts.Typeof = x
+		}
+		end = endOf(p.next())
+		ts.Span = Span{start, end}
+		return p.typeSuffixes(ts, start, end), true
 	case "signed", "unsigned", "char", "short", "int", "long":
 		for p.peek().Type == tokIdent && cWords[p.peek().Value] {
 			w := p.next()
@@ -238,7 +271,11 @@ func (p *exprParser) typeSpec() (*TypeSpec, bool) {
 		p.next()
 		words = []string{t.Value}
 	}
-	ts := &TypeSpec{Name: strings.Join(words, " ")}
+	return p.typeSuffixes(&TypeSpec{Name: strings.Join(words, " ")}, start, end), true
+}
+
+// typeSuffixes parses the pointer stars and array sizes after a type.
+func (p *exprParser) typeSuffixes(ts *TypeSpec, start, end Position) *TypeSpec {
 	for {
 		if st, ok := p.accept("*"); ok {
 			ts.Suffix = append(ts.Suffix, -1)
@@ -270,7 +307,7 @@ func (p *exprParser) typeSpec() (*TypeSpec, bool) {
 		break
 	}
 	ts.Span = Span{start, end}
-	return ts, true
+	return ts
 }
 
 var cWords = map[string]bool{"signed": true, "unsigned": true, "char": true, "short": true, "int": true, "long": true}
@@ -452,7 +489,7 @@ func (p *exprParser) sizeof(kw *lexer.Token) (Expr, error) {
 	}
 	s := &SizeofExpr{}
 	cp := p.lex.MakeCheckpoint()
-	if ts, ok := p.typeSpec(); ok && p.is(")") && (typeKeywords[strings.Fields(ts.Name)[0]] || !isBuiltinIdent(ts.Name)) {
+	if ts, ok := p.typeSpec(); ok && p.is(")") && !bareBuiltin(ts) {
 		s.Of = ts
 	} else {
 		p.lex.LoadCheckpoint(cp)

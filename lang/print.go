@@ -136,6 +136,9 @@ func (d *dumper) stmt(s Stmt) {
 // String spells the type as written.
 func (ts *TypeSpec) String() string {
 	s := ts.Name
+	if ts.Typeof != nil {
+		s = "typeof(" + ExprString(ts.Typeof) + ")"
+	}
 	for _, n := range ts.Suffix {
 		switch {
 		case n == -1:
