@@ -28,6 +28,7 @@ import (
 	"github.com/gtrace/gtrace/codegen"
 	"github.com/gtrace/gtrace/lang"
 	"github.com/gtrace/gtrace/runtime"
+	"github.com/gtrace/gtrace/runtime/sym"
 )
 
 // Options configure Compile.
@@ -58,10 +59,18 @@ type Options struct {
 	Kernel *btf.Kernel
 	// NoWarnings drops the checker's warnings (gtrace --no-warnings).
 	NoWarnings bool
+	// PID is the process traced with -p: uprobe and USDT targets are
+	// resolved in it (its mount namespace, mappings and executable). 0
+	// means the whole system.
+	PID int
 	// HelperErrors makes the script report helper calls that fail while
 	// it runs: 1 checks the helpers bpftrace's -k checks (map updates and
 	// deletes, ...), 2 also every read of kernel or user memory (-kk).
 	HelperErrors int
+	// TSeriesClock, for tests, names a map without keys holding an
+	// unsigned integer that tseries() takes for the current time in
+	// nanoseconds (bpftrace's BPFTRACE_DUMMY_TS_MAP); "" reads the clock.
+	TSeriesClock string
 }
 
 // Script is a compiled script, ready to run.
@@ -124,12 +133,13 @@ func Compile(src string, opts Options) (*Script, error) {
 		cfg = *opts.Config
 	}
 	err = lang.Check(prog, lang.CheckOptions{
-		Kernel: kernel,
-		Config: cfg,
-		EnvSet: opts.Fixed,
-		Params: opts.Params,
-		Named:  opts.NamedParams,
-		Unsafe: opts.Unsafe,
+		Kernel:   kernel,
+		Binaries: sym.NewBinaries(opts.PID),
+		Config:   cfg,
+		EnvSet:   opts.Fixed,
+		Params:   opts.Params,
+		Named:    opts.NamedParams,
+		Unsafe:   opts.Unsafe,
 	})
 	if opts.NoWarnings {
 		prog.Warnings = nil
@@ -141,7 +151,7 @@ func Compile(src string, opts Options) (*Script, error) {
 	if err := checkNamedParams(prog, opts.NamedParams); err != nil {
 		return nil, err
 	}
-	obj, err := codegen.Compile(prog, sources, codegen.Options{CPUv4: runtime.HasCPUv4(), HelperErrors: opts.HelperErrors})
+	obj, err := codegen.Compile(prog, sources, codegen.Options{CPUv4: runtime.HasCPUv4(), HelperErrors: opts.HelperErrors, TSeriesClock: opts.TSeriesClock})
 	if err != nil {
 		return nil, &Error{Err: err, Sources: sources}
 	}

@@ -3,6 +3,7 @@ package gtrace
 import (
 	"github.com/gtrace/gtrace/btf"
 	"github.com/gtrace/gtrace/lang"
+	"github.com/gtrace/gtrace/runtime/sym"
 )
 
 // List lists the probes matching a pattern as gtrace -l does: a pattern
@@ -11,8 +12,16 @@ import (
 // lists everything. With verbose set each probe comes with its arguments
 // (gtrace -lv). A nil kernel means the running kernel.
 func List(pattern string, verbose bool, kernel *btf.Kernel) ([]lang.Listed, error) {
+	return ListProcess(pattern, verbose, kernel, 0)
+}
+
+// ListProcess is List for a traced process (gtrace -p PID -l): uprobe
+// and USDT patterns are resolved in the process, and a pattern without a
+// binary lists the functions and USDT probes of every file it maps. A
+// pid of 0 means the whole system, as List.
+func ListProcess(pattern string, verbose bool, kernel *btf.Kernel, pid int) ([]lang.Listed, error) {
 	if kernel == nil {
 		kernel = btf.NewKernel(btf.Options{})
 	}
-	return lang.List(kernel, pattern, verbose)
+	return lang.ListProbes(kernel, sym.NewBinaries(pid), pattern, verbose)
 }

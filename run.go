@@ -50,7 +50,8 @@ type RunOptions struct {
 	// Quiet leaves out the "Attaching N probes..." message.
 	Quiet bool
 	// NoWarnings leaves out warnings from text output (gtrace
-	// --no-warnings); JSON output keeps its helper_error lines.
+	// --no-warnings) and what warnf() prints from every output; JSON
+	// output keeps its helper_error lines.
 	NoWarnings bool
 	// Buffering says when output is flushed; the default flushes after
 	// each batch of events.
@@ -86,6 +87,7 @@ func (s *Script) Run(ctx context.Context, opts RunOptions) (*Result, error) {
 		} else {
 			t := output.NewText(out)
 			t.NoWarnings = opts.NoWarnings
+			t.Stderr = opts.Stderr
 			w = t
 		}
 	}
@@ -98,6 +100,8 @@ func (s *Script) Run(ctx context.Context, opts RunOptions) (*Result, error) {
 		Verbose:   opts.Verbose,
 		Buffering: opts.Buffering,
 		Target:    opts.Target,
+		// warnf() obeys --no-warnings in JSON output too.
+		NoWarnings: opts.NoWarnings,
 	})
 	if err != nil {
 		// Load and attach errors point at the script.

@@ -73,6 +73,9 @@ type Kernel struct {
 	modNames []string
 	modules  map[string]*btf.Spec
 	enums    map[string]btf.TypeID // enumerator name → enum type in base
+
+	// syms caches kernel functions and symbols (functions.go).
+	syms kernelSymbols
 }
 
 // NewKernel returns a Kernel described by opts. It does no I/O.

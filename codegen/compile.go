@@ -21,6 +21,10 @@ type Options struct {
 	// HelperErrors reports failing helper calls at run time, as
 	// bpftrace's -k (1) and -kk (2) do; see helpererr.go.
 	HelperErrors int
+	// TSeriesClock names a map without keys whose unsigned integer value
+	// tseries() takes for the current time instead of reading the clock,
+	// as bpftrace's BPFTRACE_DUMMY_TS_MAP does for its tests.
+	TSeriesClock string
 }
 
 // Compile turns a checked program into an Object.
@@ -87,6 +91,9 @@ func (o *Object) buildMaps(prog *lang.Program) error {
 		spec := &ebpf.MapSpec{Name: kernelName("AT", i, strings.TrimPrefix(info.Name, "@")), MaxEntries: maxEntries}
 		v := info.Value
 		switch {
+		case v.Kind == lang.KindAgg && v.Agg == lang.AggTSeries:
+			m.Layout = LayoutTSeries
+			spec.Type, spec.KeySize, spec.ValueSize = ebpf.PerCPUHash, uint32(m.KeySize+8), lang.TSeriesValueSize
 		case v.Kind == lang.KindAgg && (v.Agg == lang.AggHist || v.Agg == lang.AggLhist):
 			m.Buckets = bucketCount(info)
 			if info.Key == nil {
@@ -153,7 +160,8 @@ func (o *Object) buildMaps(prog *lang.Program) error {
 // Layout of the globals map, written by the runtime before anything runs.
 const (
 	GlobalStartNs = 0 // ktime_get_ns() when tracing started, for elapsed
-	GlobalsSize   = 8
+	GlobalCpid    = 8 // the pid of the command -c started, for cpid
+	GlobalsSize   = 16
 )
 
 // bucketCount is the number of buckets a hist or lhist map needs.

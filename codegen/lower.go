@@ -189,8 +189,11 @@ func (c *compiler) allocVars(owner *lang.ForStmt) {
 
 func isScalar(t *lang.Type) bool {
 	switch t.Kind {
-	case lang.KindInt, lang.KindBool, lang.KindPointer, lang.KindProbe:
+	case lang.KindInt, lang.KindBool, lang.KindPointer, lang.KindProbe, lang.KindStack:
 		return true
+	case lang.KindSymbol:
+		// A kernel symbol is its address; a user symbol adds the pid.
+		return t.Size == 8
 	}
 	return false
 }

@@ -224,7 +224,7 @@ func (c *compiler) delete(m *lang.MapExpr) vreg {
 	case mp.Layout == LayoutPerCPUArray || mp.Layout == LayoutBucketArray:
 		c.event(&Action{Kind: ActZero, Map: m.Name, Pos: m.Span}, nil)
 		return c.b.movImm(1)
-	case mp.Layout == LayoutBucketHash || !m.Indexed:
+	case mp.Layout == LayoutBucketHash || mp.Layout == LayoutTSeries || !m.Indexed:
 		// The entries of a keyed hist are one per bucket; a map without
 		// keys has one entry: user space clears them.
 		c.event(&Action{Kind: ActClear, Map: m.Name, Pos: m.Span}, nil)

@@ -192,9 +192,22 @@ func (c *compiler) storeVal(dst mem, v val, t *lang.Type, exact bool) {
 		}
 	case lang.KindStruct, lang.KindArray:
 		c.copyMem(dst, v.m, min(v.t.Size, t.Size))
+	case lang.KindBuffer, lang.KindText:
+		// Whole values in memory (call_runtime.go); a buffer may go to
+		// a larger one.
+		n := min(v.t.Size, t.Size)
+		c.copyMem(dst, v.m, n)
+		if t.Size > n {
+			c.zero(dst.plus(n), t.Size-n)
+		}
 	default:
 		if v.konst {
 			c.storeImm(dst, v.imm, sizeOf(t.Size))
+			return
+		}
+		if v.inMem && !isScalar(t) {
+			// A user symbol: the address and the pid.
+			c.copyMem(dst, v.m, t.Size)
 			return
 		}
 		c.store(dst, c.reg(v), sizeOf(t.Size))

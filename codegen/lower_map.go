@@ -210,6 +210,10 @@ func (c *compiler) mapIncDec(m *lang.MapExpr, delta int64, prefix bool) val {
 // aggregate lowers @m[k] = count(), sum(x), hist(x)...
 func (c *compiler) aggregate(m *lang.MapExpr, mp *Map, call *lang.Call) {
 	agg := mp.Info.Value.Agg
+	if agg == lang.AggTSeries {
+		c.tseries(m, mp, call)
+		return
+	}
 	var x vreg
 	if len(call.Args) > 0 {
 		x = c.reg(c.value(call.Args[0]))

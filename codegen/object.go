@@ -75,10 +75,14 @@ const (
 	// LayoutBucketArray: hist/lhist without keys; a per-CPU array indexed
 	// by bucket.
 	LayoutBucketArray
+	// LayoutTSeries: tseries(); a per-CPU hash keyed by the key tuple
+	// (nothing for a map without keys) followed by a u64 slot index, each
+	// value one interval (agg_tseries.go).
+	LayoutTSeries
 )
 
 func (l Layout) String() string {
-	return [...]string{"hash", "percpu hash", "percpu array", "bucket hash", "bucket array"}[l]
+	return [...]string{"hash", "percpu hash", "percpu array", "bucket hash", "bucket array", "tseries"}[l]
 }
 
 // Map is one script map.
@@ -110,10 +114,22 @@ const (
 	ActClear
 	ActZero
 	ActHelperError
+	// Actions user space carries out (call_runtime.go).
+	ActTime
+	ActCat
+	ActSystem
+	ActJoin
+	ActErrorf
+	ActWarnf
+	// Not events: the formats of strftime() and the filters of
+	// cgroup_path(), which their values refer to by index.
+	ActStrftime
+	ActCgroupPath
 )
 
 func (k ActionKind) String() string {
-	return [...]string{"printf", "print map", "print value", "exit", "clear", "zero", "helper error"}[k]
+	return [...]string{"printf", "print map", "print value", "exit", "clear", "zero", "helper error",
+		"time", "cat", "system", "join", "errorf", "warnf", "strftime", "cgroup_path"}[k]
 }
 
 // Arg is one argument packed into an event.
@@ -137,6 +153,9 @@ type Action struct {
 	Top, Div int64
 	// Helper names the BPF helper a helper-error action reports.
 	Helper string
+	// Text is time()'s and strftime()'s format, join()'s separator and
+	// cgroup_path()'s filter.
+	Text string
 	// Pos is the call in the source.
 	Pos lang.Span
 }

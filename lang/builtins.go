@@ -25,7 +25,7 @@ var builtinTypes = map[string]*Type{
 
 // probeBuiltins are the builtins whose meaning depends on the probe or
 // the kernel.
-var probeBuiltins = map[string]bool{"args": true, "retval": true, "probe": true, "curtask": true}
+var probeBuiltins = map[string]bool{"args": true, "retval": true, "probe": true, "curtask": true, "func": true}
 
 // isBuiltinIdent reports whether a bare identifier names a builtin, for
 // the parser's cast disambiguation: (pid)*2 is a product, not a cast.
@@ -68,6 +68,8 @@ func (c *checker) ident(e *Ident) *Type {
 			return PointerTo(c.fromBTF(t, AddrKernel), AddrKernel)
 		}
 		return IntType(64, false)
+	case "func":
+		return c.funcBuiltin(e)
 	case "probe":
 		if len(c.variant.Points) == 1 {
 			e.Probe = c.variant.Points[0]
@@ -99,6 +101,15 @@ func (c *checker) ident(e *Ident) *Type {
 		if n >= kind.NumArgs {
 			c.errorf(e, "%s is not a valid argument: %s has %d register arguments", e.Name, kind.Name, kind.NumArgs)
 			return nil
+		}
+		if kind.ArgType != nil {
+			// The points of a variant agree on their arguments.
+			pt := c.variant.Points[0]
+			t, err := kind.ArgType(pt, n)
+			if err != nil {
+				c.errorf(e, "%v", err)
+			}
+			return t
 		}
 		return IntType(64, false)
 	}

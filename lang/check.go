@@ -29,12 +29,22 @@ type Kernel interface {
 	Function(name string) (*btf.Function, error)
 	// Functions lists the kernel functions matching a glob.
 	Functions(pattern string) ([]string, error)
+	// KprobeFunctions lists the kernel functions kprobes can attach to
+	// whose module and name match globs ("" matches every module).
+	KprobeFunctions(module, name string) ([]btf.KernelFunction, error)
+	// KernelSymbolAddress returns the address of a kernel symbol, for
+	// kaddr().
+	KernelSymbolAddress(name string) (uint64, error)
 }
 
 // CheckOptions configures Check.
 type CheckOptions struct {
 	// Kernel provides tracepoints and kernel types; nil when none are needed.
 	Kernel Kernel
+	// Binaries answers questions about the user-space programs and
+	// libraries uprobes and USDT probes attach to; nil when none are
+	// needed.
+	Binaries Binaries
 	// Config holds defaults and environment settings; a config block in the
 	// script changes the variables not named in EnvSet.
 	Config Config
@@ -81,6 +91,8 @@ type MapInfo struct {
 	LhistMin, LhistMax, LhistStep int64
 	// HistBits is hist()'s precision argument (0 to 5).
 	HistBits int
+	// TSeries holds tseries()'s arguments, nil for other maps.
+	TSeries *TSeriesArgs
 	// Declared map type ("hash", "lruhash", ...) and size, when declared.
 	Declared   string
 	MaxEntries int
@@ -133,6 +145,8 @@ type checker struct {
 	cstructs   map[string]*Type
 	defines    map[string]int64
 	strDefines map[string]string
+	// warnedUnstable records the unstable features warned about.
+	warnedUnstable map[string]bool
 }
 
 func (c *checker) kernel() Kernel {
@@ -159,6 +173,10 @@ func (noKernel) EnumConstant(string) (btf.EnumConstant, error) {
 func (noKernel) RawTracepointArgs(string) ([]btf.Param, error) { return nil, errNoKernel }
 func (noKernel) Function(string) (*btf.Function, error)        { return nil, errNoKernel }
 func (noKernel) Functions(string) ([]string, error)            { return nil, errNoKernel }
+func (noKernel) KprobeFunctions(string, string) ([]btf.KernelFunction, error) {
+	return nil, errNoKernel
+}
+func (noKernel) KernelSymbolAddress(string) (uint64, error) { return 0, errNoKernel }
 
 func (c *checker) errorf(n Node, format string, args ...any) {
 	if c.final {
@@ -309,7 +327,7 @@ func (c *checker) makeVariants(p *Probe) error {
 		var into *Variant
 		if !usesProbe {
 			for _, v := range p.Variants {
-				if v.Points[0].Kind == pt.Kind && argsEqual(v.Args, pt.Args) {
+				if v.Points[0].Kind == pt.Kind && argsEqual(v.Args, pt.Args) && sharePoint(v.Points[0], pt) {
 					into = v
 					break
 				}
@@ -347,6 +365,13 @@ func (c *checker) pointArgs(pt *ProbePoint) error {
 	}
 	pt.Args = t
 	return nil
+}
+
+// sharePoint reports whether two points of the same kind can share a
+// program, as their kind decides.
+func sharePoint(a, b *ProbePoint) bool {
+	k := probeKinds[a.Kind]
+	return k.SharePoint == nil || k.SharePoint(a, b)
 }
 
 func argsEqual(a, b *Type) bool {

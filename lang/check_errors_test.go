@@ -26,19 +26,26 @@ func TestStatementErrors(t *testing.T) {
 		{`BEGIN { $a = (string[])1; }`, `stdin:1:15-23: Cannot cast from "int64" to "string[64][]"`},
 	}
 	for _, c := range cases {
-		prog, err := Parse("", c.src)
-		if err != nil {
-			t.Errorf("Parse(%q): %v", c.src, err)
-			continue
-		}
-		err = Check(prog, CheckOptions{Config: DefaultConfig()})
-		if err == nil {
-			t.Errorf("Check(%q): no error, want %q", c.src, c.want)
-			continue
-		}
-		if err.Error() != c.want {
-			t.Errorf("Check(%q):\n got %q\nwant %q", c.src, err.Error(), c.want)
-		}
+		expectCheckError(t, c.src, c.want, CheckOptions{Config: DefaultConfig()})
+	}
+}
+
+// expectCheckError parses and checks src and reports whether the checker's
+// diagnostics are exactly want.
+func expectCheckError(t *testing.T, src, want string, opts CheckOptions) {
+	t.Helper()
+	prog, err := Parse("", src)
+	if err != nil {
+		t.Errorf("Parse(%q): %v", src, err)
+		return
+	}
+	err = Check(prog, opts)
+	if err == nil {
+		t.Errorf("Check(%q): no error, want %q", src, want)
+		return
+	}
+	if err.Error() != want {
+		t.Errorf("Check(%q):\n got %q\nwant %q", src, err.Error(), want)
 	}
 }
 

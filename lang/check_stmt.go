@@ -171,13 +171,18 @@ func (c *checker) letStmt(s *LetStmt) {
 		}
 	}
 	if t == nil && s.Value == nil && s.Type == nil {
-		t = TypeInt64
+		// `let $x;`: the first assignment gives the type (int64 if none).
+		t = typeUndeclared
 	}
 	if prev, ok := c.scope.vars[s.Var]; ok && prev.Span.Pos != s.Pos {
 		c.errorf(s, "Variable %s was already declared in this scope", s.Var)
 	}
 	s.Decl = c.declare(s.Var, t, s, true)
 }
+
+// typeUndeclared is the type of a variable declared without a type or a
+// value: an int64 until an assignment says otherwise.
+var typeUndeclared = IntType(64, true)
 
 // declare creates (or, on later passes, finds) the variable a node
 // declares, in the current scope.
@@ -256,8 +261,9 @@ func (c *checker) assignVar(s *ExprStmt, v *Var) {
 			// A constant the variable can hold does not widen it.
 			vt = d.Type
 		}
-		if d.Type == nil {
+		if d.Type == nil || d.Type == typeUndeclared {
 			d.Type = varType(vt)
+			c.changed = true
 		} else if u, ok := unify(d.Type, vt); ok {
 			if !u.Equal(d.Type) || u.Size != d.Type.Size {
 				d.Type = u
@@ -502,6 +508,11 @@ func unify(have, got *Type) (*Type, bool) {
 		return relayout(u), true
 	case KindAgg:
 		return have, have.Agg == got.Agg
+	case KindBuffer:
+		if got.Len > have.Len {
+			return got, true
+		}
+		return have, true
 	}
 	return have, have.Equal(got)
 }

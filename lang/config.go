@@ -25,6 +25,8 @@ type Config struct {
 	CacheUserSymbols  string
 	LazySymbolication bool
 	OnStackLimit      int // largest value kept on the BPF stack
+	// UnstableTSeries allows tseries() (unstable_tseries; unstable.go).
+	UnstableTSeries Unstable
 }
 
 // DefaultConfig returns bpftrace's defaults.

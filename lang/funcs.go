@@ -38,6 +38,7 @@ func init() {
 var aggregations = map[string]AggKind{
 	"count": AggCount, "sum": AggSum, "min": AggMin, "max": AggMax,
 	"avg": AggAvg, "stats": AggStats, "hist": AggHist, "lhist": AggLhist,
+	"tseries": AggTSeries,
 }
 
 // FunctionNames lists callable functions, for completion.
@@ -75,6 +76,10 @@ func argCountError(name string, min, max, got int) string {
 }
 
 func (c *checker) call(call *Call) *Type {
+	if aggregations[call.Name] == AggTSeries {
+		c.misplacedTSeries(call)
+		return nil
+	}
 	if aggregations[call.Name] != AggNone {
 		c.aggregationArgs(call)
 		c.errorf(call, "%s() should be directly assigned to a map", call.Name)
@@ -122,7 +127,7 @@ var printfKinds = map[Kind]printf.ArgKind{
 	KindNone: printf.None, KindInt: printf.Int, KindBool: printf.Bool, KindPointer: printf.Pointer,
 	KindString: printf.String, KindTuple: printf.Tuple, KindStruct: printf.Record, KindArray: printf.Array,
 	// Values that print as text count as strings, as in bpftrace.
-	KindProbe: printf.String,
+	KindProbe: printf.String, KindStack: printf.String, KindSymbol: printf.String,
 }
 
 var printfAggKinds = map[AggKind]printf.ArgKind{
@@ -383,6 +388,12 @@ func (c *checker) aggregationArgs(call *Call) bool {
 // aggregation checks an aggregation assigned to a map and returns the
 // map value type it produces.
 func (c *checker) aggregation(call *Call, info *MapInfo) *Type {
+	if call.Name == "tseries" {
+		if !c.tseries(call, info) {
+			return nil
+		}
+		return AggType(AggTSeries, call.Args[0].Type().Signed)
+	}
 	if !c.aggregationArgs(call) {
 		return nil
 	}

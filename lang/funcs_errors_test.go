@@ -118,19 +118,7 @@ func TestFunctionErrors(t *testing.T) {
 			}
 			opts.Kernel = btf.NewKernel(btf.Options{})
 		}
-		prog, err := Parse("", c.src)
-		if err != nil {
-			t.Errorf("Parse(%q): %v", c.src, err)
-			continue
-		}
-		err = Check(prog, opts)
-		if err == nil {
-			t.Errorf("Check(%q): no error, want %q", c.src, c.want)
-			continue
-		}
-		if err.Error() != c.want {
-			t.Errorf("Check(%q):\n got %q\nwant %q", c.src, err.Error(), c.want)
-		}
+		expectCheckError(t, c.src, c.want, opts)
 	}
 }
 

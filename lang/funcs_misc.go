@@ -110,7 +110,7 @@ func (c *checker) hasKey(call *Call, look *MapExpr) *Type {
 		c.errorf(call, "call to has_key() expects a map with explicit keys (non-scalar map)")
 		return nil
 	}
-	if v := info.Value; v != nil && v.Kind == KindAgg && (v.Agg == AggHist || v.Agg == AggLhist) {
+	if v := info.Value; v != nil && v.Kind == KindAgg && (v.Agg == AggHist || v.Agg == AggLhist || v.Agg == AggTSeries) {
 		for _, k := range look.Keys {
 			c.expr(k)
 		}

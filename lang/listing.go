@@ -22,8 +22,21 @@ type Listed struct {
 // matched against the full names of every kind that can be listed; an
 // empty pattern lists everything.
 func List(k Kernel, pattern string, verbose bool) ([]Listed, error) {
+	return ListProbes(k, nil, pattern, verbose)
+}
+
+// ListProbes is List with user-space binaries: uprobes and USDT probes
+// are listed from the binaries a pattern names (uprobe:/bin/bash:*) and,
+// when b traces a process (-p), from every file the process maps.
+func ListProbes(k Kernel, b Binaries, pattern string, verbose bool) ([]Listed, error) {
+	if b == nil {
+		b = noBinaries{}
+	}
 	if kindName, rest, ok := strings.Cut(pattern, ":"); ok {
 		if kind, ok := probeKindByName[kindName]; ok {
+			if kind.ListUser != nil {
+				return kind.ListUser(b, rest, verbose)
+			}
 			if kind.List == nil {
 				return nil, fmt.Errorf("%s probes cannot be listed", kind.Name)
 			}
@@ -41,6 +54,20 @@ func List(k Kernel, pattern string, verbose bool) ([]Listed, error) {
 	var out []Listed
 	for _, name := range names {
 		kind := probeKinds[name]
+		if _, _, traced := b.Process(); traced {
+			// With a process (-p), its probes only, as bpftrace: return
+			// probes are the entry probes' functions again.
+			if kind.ListUser == nil || kind.Retval {
+				continue
+			}
+			all, _ := kind.ListUser(b, "", false)
+			for _, l := range all {
+				if btf.MatchGlob(pattern, l.Name) || (!btf.IsGlob(pattern) && strings.Contains(l.Name, pattern)) {
+					out = append(out, l)
+				}
+			}
+			continue
+		}
 		if kind.List == nil || kind.Special {
 			continue
 		}

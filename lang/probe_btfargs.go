@@ -93,17 +93,9 @@ func (c *checker) argsStruct(name string, params []btf.Param, retval *btf.Param)
 // expandFunc parses fentry:[module:]function and fexit:...
 func expandFunc(kind string) func(*checker, *AttachPoint, []string) ([]*ProbePoint, error) {
 	return func(c *checker, ap *AttachPoint, parts []string) ([]*ProbePoint, error) {
-		var module, fn string
-		switch len(parts) {
-		case 1:
-			fn = parts[0]
-		case 2:
-			module, fn = parts[0], parts[1]
-		default:
-			return nil, wrongArgCount(ap, kind, 1)
-		}
-		if fn == "" {
-			return nil, wrongArgCount(ap, kind, 1)
+		module, fn, err := moduleFunction(ap, kind, parts)
+		if err != nil {
+			return nil, err
 		}
 		if hasWildcard(fn) {
 			return nil, errorAt(ap.Span, "%s: wildcards in function names are not supported yet", kind)

@@ -24,6 +24,33 @@ type ProbePoint struct {
 	Count uint64
 	// Args is the type `args` points to, nil when the kind has none.
 	Args *Type
+
+	// Kernel probes and perf events (probe_kprobe.go, probe_perf.go).
+	// Offset is a kprobe's offset into Func (kprobe:func+off). PerfType
+	// and PerfConfig select a software or hardware perf event (the
+	// PERF_TYPE_* and PERF_COUNT_* values), sampled every Count events.
+	// WatchAddr, WatchLen and WatchMode ("w", "rw", "x"...) describe a
+	// watchpoint.
+	Offset     uint64
+	PerfType   uint32
+	PerfConfig uint64
+	WatchAddr  uint64
+	WatchLen   int
+	WatchMode  string
+
+	// User-space probes (probe_uprobe.go, probe_usdt.go): Target is the
+	// binary or library file, Func the symbol as the symbol table spells
+	// it (or the USDT probe's name). FileOffset is where in Target the
+	// probe attaches: the function's file offset plus any +offset, or the
+	// USDT site; Addr is the same place as a virtual address of the
+	// binary. Provider is a USDT probe's provider; Semaphore the file
+	// offset of its semaphore (0 for none), which the kernel increments
+	// while the probe is attached; USDTArgs locate the site's arguments.
+	FileOffset uint64
+	Addr       uint64
+	Provider   string
+	Semaphore  uint64
+	USDTArgs   []USDTArg
 }
 
 // ProbeKind describes one kind of probe to the checker: how its attach
@@ -50,6 +77,17 @@ type ProbeKind struct {
 	// List lists the probes of this kind whose names (after the kind)
 	// match a glob, with their arguments when verbose (gtrace -l, -lv).
 	List func(k Kernel, pattern string, verbose bool) ([]Listed, error)
+	// ListUser lists the probes of a user-space kind in the binaries the
+	// pattern names (uprobe:/bin/bash:read*); it stands in for List.
+	ListUser func(b Binaries, pattern string, verbose bool) ([]Listed, error)
+	// SharePoint reports whether two points of this kind can share one
+	// program; nil means they can. USDT sites whose arguments live in
+	// different places cannot.
+	SharePoint func(a, b *ProbePoint) bool
+	// ArgType, when set, types argN at a point (n < NumArgs), or says
+	// why the point has no such argument: a USDT site has as many
+	// arguments as its probe passes, each signed or not.
+	ArgType func(p *ProbePoint, n int) (*Type, error)
 }
 
 // probeKinds is the table of every probe kind, by canonical name.

@@ -23,6 +23,10 @@ const (
 	KindAgg                 // the value of an aggregating map (count(), hist(), ...)
 	KindStruct              // a C struct or union: tracepoint args, kernel types
 	KindProbe               // the probe builtin: an id that names the probe
+	KindStack               // kstack, ustack: a stack id, frames read and named in user space
+	KindSymbol              // ksym(), func: an address printed as the symbol it falls in
+	KindBuffer              // buf(): a length and up to Len bytes, printed hex-escaped
+	KindText                // strftime(), ntop(), username...: data user space renders as text
 )
 
 // AggKind names the aggregation a map value accumulates.
@@ -39,9 +43,10 @@ const (
 	AggStats
 	AggHist
 	AggLhist
+	AggTSeries
 )
 
-var aggNames = [...]string{"", "count", "sum", "min", "max", "avg", "stats", "hist", "lhist"}
+var aggNames = [...]string{"", "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", "tseries"}
 
 func (a AggKind) String() string { return aggNames[a] }
 
@@ -98,6 +103,10 @@ type Type struct {
 	// BTF is the kernel type of a struct or union; its members are looked
 	// up on demand and Fields is filled only when the whole value is needed.
 	BTF cbtf.Type
+	// Stack describes a KindStack value (funcs_stack.go).
+	Stack *StackSpec
+	// Render says how a KindText value prints (types_rendered.go).
+	Render Rendering
 }
 
 // Common types.
@@ -159,6 +168,8 @@ func AggType(a AggKind, signed bool) *Type {
 	switch a {
 	case AggSum, AggMin, AggMax, AggAvg, AggStats:
 		t.Size = 16
+	case AggTSeries:
+		t.Size = TSeriesValueSize
 	}
 	return t
 }
@@ -227,6 +238,12 @@ func (t *Type) Equal(u *Type) bool {
 		return t.Agg == u.Agg
 	case KindStruct:
 		return t.Name == u.Name && t.Size == u.Size
+	case KindStack:
+		return *t.Stack == *u.Stack
+	case KindSymbol:
+		return t.Space == u.Space
+	case KindText:
+		return t.Render == u.Render
 	}
 	return true
 }
@@ -294,6 +311,17 @@ func (t *Type) String() string {
 		return t.Name
 	case KindProbe:
 		return "probe"
+	case KindStack:
+		return t.Stack.String()
+	case KindSymbol:
+		if t.Space == AddrUser {
+			return "usym"
+		}
+		return "ksym"
+	case KindBuffer:
+		return fmt.Sprintf("buffer[%d]", t.Len)
+	case KindText:
+		return t.Render.String()
 	}
 	return "?"
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -17,7 +16,15 @@ import (
 
 // attacher attaches one program at one of its points and returns what to
 // close to detach it.
-type attacher func(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, error)
+type attacher func(prog *ebpf.Program, pt *lang.ProbePoint, env attachEnv) ([]io.Closer, error)
+
+// attachEnv is what attachers need to know besides the program and the
+// point.
+type attachEnv struct {
+	// PID is the traced process (-p, or the command -c started); 0 traces
+	// the whole system.
+	PID int
+}
 
 // attachers is the table of probe kinds the runtime attaches, by kind
 // name. BEGIN and END are run, not attached.
@@ -30,7 +37,7 @@ var attachers = map[string]attacher{
 	"fexit":         attachTracing,
 }
 
-func attachRawTracepoint(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, error) {
+func attachRawTracepoint(prog *ebpf.Program, pt *lang.ProbePoint, _ attachEnv) ([]io.Closer, error) {
 	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: pt.Func, Program: prog})
 	if err != nil {
 		return nil, err
@@ -38,7 +45,7 @@ func attachRawTracepoint(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, 
 	return []io.Closer{l}, nil
 }
 
-func attachTracing(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, error) {
+func attachTracing(prog *ebpf.Program, pt *lang.ProbePoint, _ attachEnv) ([]io.Closer, error) {
 	l, err := link.AttachTracing(link.TracingOptions{Program: prog})
 	if err != nil {
 		return nil, err
@@ -58,7 +65,7 @@ func (r *runner) attach() error {
 		}
 		prog := r.coll.Programs[p.Spec.Name]
 		for _, pt := range p.Points {
-			closers, err := at(prog, pt)
+			closers, err := at(prog, pt, attachEnv{PID: r.target.PID()})
 			r.links = append(r.links, closers...)
 			if err != nil {
 				return probeError(pt, err)
@@ -76,7 +83,7 @@ func probeError(pt *lang.ProbePoint, err error) error {
 	return &lang.Error{Pos: pt.Pos, End: pt.EndPos, Msg: fmt.Sprintf("failed to attach %s: %v", pt.Name, err)}
 }
 
-func attachTracepoint(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, error) {
+func attachTracepoint(prog *ebpf.Program, pt *lang.ProbePoint, _ attachEnv) ([]io.Closer, error) {
 	l, err := link.Tracepoint(pt.Target, pt.Func, prog, nil)
 	if err != nil {
 		return nil, err
@@ -87,7 +94,7 @@ func attachTracepoint(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, err
 // attachTimer attaches to a cpu-clock perf event: on one CPU for interval
 // probes, on every online CPU for profile probes.
 func attachTimer(everyCPU bool) attacher {
-	return func(prog *ebpf.Program, pt *lang.ProbePoint) ([]io.Closer, error) {
+	return func(prog *ebpf.Program, pt *lang.ProbePoint, _ attachEnv) ([]io.Closer, error) {
 		cpus, err := onlineCPUs()
 		if err != nil {
 			return nil, err
@@ -95,11 +102,7 @@ func attachTimer(everyCPU bool) attacher {
 		if !everyCPU {
 			cpus = cpus[:1]
 		}
-		attr := unix.PerfEventAttr{
-			Type:   unix.PERF_TYPE_SOFTWARE,
-			Config: unix.PERF_COUNT_SW_CPU_CLOCK,
-			Size:   uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
-		}
+		attr := perfEventAttr(unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CPU_CLOCK)
 		switch {
 		case pt.Unit == "hz" && everyCPU:
 			attr.Sample = pt.Count
@@ -109,21 +112,7 @@ func attachTimer(everyCPU bool) attacher {
 		default:
 			attr.Sample = pt.PeriodNanos()
 		}
-		var closers []io.Closer
-		for _, cpu := range cpus {
-			fd, err := unix.PerfEventOpen(&attr, -1, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
-			if err != nil {
-				return closers, fmt.Errorf("opening a perf event on CPU %d: %w", cpu, err)
-			}
-			ev := os.NewFile(uintptr(fd), "perf-event")
-			closers = append(closers, ev)
-			l, err := link.AttachRawLink(link.RawLinkOptions{Target: fd, Program: prog, Attach: ebpf.AttachPerfEvent})
-			if err != nil {
-				return closers, err
-			}
-			closers = append(closers, l)
-		}
-		return closers, nil
+		return attachPerfEvents(prog, &attr, []int{-1}, cpus)
 	}
 }
 

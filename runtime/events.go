@@ -64,6 +64,8 @@ func (r *runner) handle(rec []byte) error {
 			End:     a.Pos.EndPos,
 			Source:  r.obj.Sources[a.Pos.Pos.Filename],
 		})
+	default:
+		return r.handleRuntime(a, rec)
 	}
 	return nil
 }

@@ -12,6 +12,9 @@ import (
 // sorts them, the last top entries kept when top > 0, values divided by
 // div when div > 1.
 func (d *decoder) outputMap(m *codegen.Map, entries []*entry, top, div int64) *output.Map {
+	if m.Layout == codegen.LayoutTSeries {
+		return d.outputTSeries(m, entries)
+	}
 	if div <= 0 {
 		div = 1
 	}

@@ -22,6 +22,8 @@ type entry struct {
 	count, total int64
 	// buckets are hist() and lhist() counts.
 	buckets []uint64
+	// series maps each epoch of a tseries() to its value (tseries.go).
+	series map[uint64]uint64
 }
 
 // mapReader reads and merges a map's entries.
@@ -108,6 +110,8 @@ func (r *mapReader) read(m *codegen.Map, bm *ebpf.Map, zeroed bool) ([]*entry, e
 			}
 		}
 		return out, it.Err()
+	case codegen.LayoutTSeries:
+		return r.readTSeries(m, bm)
 	}
 	return nil, fmt.Errorf("map %s: unknown layout %v", info.Name, m.Layout)
 }

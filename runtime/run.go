@@ -44,6 +44,9 @@ type Options struct {
 	// Target is the process given with -p or -c, for probes that attach
 	// to a process and for the cpid builtin.
 	Target Target
+	// NoWarnings drops what warnf() prints, in every output format
+	// (bpftrace's --no-warnings).
+	NoWarnings bool
 }
 
 // Buffering says when a run flushes its output (bpftrace's -B).
@@ -96,6 +99,9 @@ type runner struct {
 	// ending is set while finish drains the detached probes' events.
 	ending bool
 	result Result
+	// target is the traced process (-p, -c; target.go), nil for the
+	// whole system.
+	target *target
 }
 
 // Run loads and runs a compiled script until it calls exit(), the context
@@ -121,11 +127,16 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 		obj:    obj,
 		opts:   opts,
 		out:    opts.Output,
-		dec:    decoder{probeNames: obj.ProbeNames},
+		dec:    decoder{probeNames: obj.ProbeNames, render: newRenderer(obj)},
 		maps:   mapReader{ncpu: ncpu},
 		zeroed: map[string]bool{},
 	}
 	defer r.close()
+	if r.target, err = startTarget(opts.Target); err != nil {
+		return Result{}, err
+	}
+	ctx, stopWatching := r.target.watch(ctx)
+	defer stopWatching()
 	if err := r.load(); err != nil {
 		return Result{}, err
 	}
@@ -143,8 +154,10 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 	}
 	if !r.exited {
 		if err := r.attach(); err != nil {
+			// As bpftrace: a probe that cannot attach ends the run
+			// before END and without printing the maps.
 			r.detach()
-			r.finish()
+			r.out.Flush()
 			return r.result, err
 		}
 		if opts.Attached != nil {
@@ -154,6 +167,11 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 				return r.result, err
 			}
 			opts.Attached()
+		}
+		if err := r.target.resume(); err != nil {
+			r.detach()
+			r.finish()
+			return r.result, err
 		}
 		if err := r.loop(ctx); err != nil {
 			r.detach()
@@ -172,6 +190,7 @@ func (r *runner) load() error {
 		return err
 	}
 	spec := r.obj.CollectionSpec()
+	clampStackMaps(spec)
 	var copts ebpf.CollectionOptions
 	if r.opts.Verbose {
 		// Ask for the verifier's statistics. A rejected program is loaded
@@ -186,12 +205,14 @@ func (r *runner) load() error {
 		return r.loadError(err)
 	}
 	r.coll = coll
+	r.dec.syms = newSymbolizer(coll)
 	if r.opts.Verbose {
 		r.verifierStats()
 	}
 	key := uint32(0)
 	globals := make([]byte, codegen.GlobalsSize)
 	putUint64(globals[codegen.GlobalStartNs:], uint64(monotonicNow()))
+	putUint64(globals[codegen.GlobalCpid:], uint64(r.target.childPID()))
 	if err := coll.Maps[codegen.GlobalsMap].Update(&key, globals, ebpf.UpdateAny); err != nil {
 		return fmt.Errorf("setting globals: %w", err)
 	}
@@ -375,6 +396,7 @@ func (r *runner) detach() {
 
 func (r *runner) close() {
 	r.detach()
+	r.target.close()
 	if r.rd != nil {
 		r.rd.Close()
 	}

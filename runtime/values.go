@@ -17,6 +17,10 @@ import (
 // for the probe builtin.
 type decoder struct {
 	probeNames []string
+	// syms names stacks and symbols (stacks.go).
+	syms *symbolizer
+	// render renders buffers, timestamps, addresses... (values_fmt.go).
+	render *renderer
 }
 
 // intValue reads an integer of type t: int64 when signed, uint64 when not.
@@ -59,6 +63,8 @@ func (d *decoder) printfArg(t *lang.Type, b []byte) any {
 		return cString(b[:t.Size])
 	case lang.KindPointer:
 		return binary.LittleEndian.Uint64(b)
+	case lang.KindBuffer:
+		return bufferBytes(t, b)
 	}
 	return textValue(output.AppendText(nil, d.decode(t, b)))
 }
@@ -85,6 +91,12 @@ func (d *decoder) decode(t *lang.Type, b []byte) any {
 			return d.probeNames[id]
 		}
 		return "?"
+	case lang.KindStack:
+		return d.syms.stack(t, b)
+	case lang.KindSymbol:
+		return d.syms.symbol(t, b)
+	case lang.KindBuffer, lang.KindText:
+		return d.render.decode(t, b)
 	case lang.KindTuple:
 		if len(t.Fields) > 0 && t.Fields[0].Name != "" {
 			// A record: a tuple with named fields prints like a struct.

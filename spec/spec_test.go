@@ -18,6 +18,7 @@ import (
 //
 //	-- script.bt --        the script
 //	-- args --             positional parameters, one a line (optional)
+//	-- env --              environment variables, NAME=VALUE one a line (optional)
 //	-- trigger --          a shell command run once probes are attached (optional)
 //	-- stop --             present: send SIGINT after the trigger (optional)
 //	-- stdout --           the expected output, recorded from bpftrace
@@ -104,7 +105,9 @@ func (c *specCase) run(t *testing.T, tracer string) e2e.Result {
 	}
 	trigger, _ := c.file("trigger")
 	_, stop := c.file("stop")
-	res, err := e2e.Exec(e2e.Run{Tracer: tracer, Args: args, Trigger: strings.TrimSpace(trigger), Stop: stop, Timeout: 60 * time.Second})
+	env, _ := c.file("env")
+	res, err := e2e.Exec(e2e.Run{Tracer: tracer, Args: args, Trigger: strings.TrimSpace(trigger), Stop: stop,
+		Env: strings.Fields(env), Timeout: 60 * time.Second})
 	if err != nil {
 		t.Fatalf("%s: %v", tracer, err)
 	}

@@ -13,6 +13,9 @@ type environment struct {
 	// sets listed in fixed: a script's config block cannot change those.
 	config lang.Config
 	fixed  map[string]bool
+	// tseriesClock is BPFTRACE_DUMMY_TS_MAP: a map tseries() reads the
+	// time from, for tests.
+	tseriesClock string
 }
 
 // readEnv reads the environment variables bpftrace documents: one per
@@ -26,6 +29,7 @@ func readEnv(getenv func(string) string) (*environment, error) {
 		return nil, err
 	}
 	env.fixed = fixed
+	env.tseriesClock = getenv("BPFTRACE_DUMMY_TS_MAP")
 	switch getenv("BPFTRACE_NO_CPP_DEMANGLE") {
 	case "", "0":
 	case "1":

@@ -93,7 +93,7 @@ func (c *command) run(args []string) int {
 	}
 	kernel := btf.NewKernel(kernelOptions(o, c.getenv))
 	if o.listing {
-		return c.list(o.search, o.verbose, kernel)
+		return c.list(o.search, o.verbose, kernel, o.target.PID)
 	}
 	noProgram := !o.haveProg && o.script == ""
 	interactive := o.interactive || (noProgram && isTerminal(c.stdin))
@@ -158,6 +158,8 @@ func (o *options) compileOptions(name string, env *environment, kernel *btf.Kern
 		Kernel:       kernel,
 		NoWarnings:   o.noWarnings,
 		HelperErrors: o.helperCheck,
+		PID:          o.target.PID,
+		TSeriesClock: env.tseriesClock,
 	}
 }
 
@@ -195,8 +197,8 @@ func (c *command) runError(err error, verbose bool) {
 
 // list prints the probes matching a pattern (-l), with their arguments
 // (-lv), as bpftrace does.
-func (c *command) list(pattern string, verbose bool, kernel *btf.Kernel) int {
-	probes, err := gtrace.List(pattern, verbose, kernel)
+func (c *command) list(pattern string, verbose bool, kernel *btf.Kernel, pid int) int {
+	probes, err := gtrace.ListProcess(pattern, verbose, kernel, pid)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ERROR: %v\n", err)
 		return 1

@@ -236,7 +236,7 @@ func (r *repl) dotCommand(line string) (quit bool) {
 				pattern = a
 			}
 		}
-		r.cmd.list(pattern, verbose, r.kernel)
+		r.cmd.list(pattern, verbose, r.kernel, r.opts.target.PID)
 	case ".set":
 		if len(f) < 3 {
 			fmt.Fprintln(stderr, "ERROR: usage: .set NAME VALUE")

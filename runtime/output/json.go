@@ -52,6 +52,8 @@ func (j *JSON) Map(m *Map) {
 		typ = "hist"
 	case MapAvg, MapStats:
 		typ = "stats"
+	case MapTSeries:
+		typ = "tseries"
 	}
 	b := append([]byte(`{"type": "`), typ...)
 	b = append(b, `", "data": `...)
@@ -72,7 +74,7 @@ func (j *JSON) Map(m *Map) {
 				if k > 0 {
 					key = append(key, ',')
 				}
-				key = AppendText(key, v)
+				key = appendKeyText(key, v)
 			}
 			b = appendJSONString(b, string(key))
 			b = append(b, ": "...)
@@ -118,6 +120,8 @@ func AppendJSON(b []byte, v any) []byte {
 		return strconv.AppendBool(b, v)
 	case string:
 		return appendJSONString(b, v)
+	case Stack:
+		return appendJSONString(b, string(v.appendText(nil, valueStackIndent)))
 	case Pointer:
 		return strconv.AppendUint(b, uint64(v), 10)
 	case Tuple:
@@ -159,6 +163,8 @@ func AppendJSON(b []byte, v any) []byte {
 			b = fmt.Appendf(b, `"count": %d}`, bk.Count)
 		}
 		return append(b, ']')
+	case *TimeSeries:
+		return appendTSeriesJSON(b, v)
 	}
 	return appendJSONString(b, fmt.Sprint(v))
 }

@@ -33,6 +33,8 @@ type Writer interface {
 	LostEvents(n uint64)
 	// HelperError reports a BPF helper call that failed (gtrace -k).
 	HelperError(e *HelperError)
+	// Diagnostic writes what errorf() or warnf() printed.
+	Diagnostic(d *Diagnostic)
 	// Flush writes buffered output to the underlying writer.
 	Flush() error
 }

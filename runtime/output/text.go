@@ -19,6 +19,8 @@ type Text struct {
 	// NoWarnings leaves out warnings, such as those about failed helper
 	// calls, as bpftrace's --no-warnings does in text output.
 	NoWarnings bool
+	// Stderr receives errorf() and warnf() messages; nil means os.Stderr.
+	Stderr io.Writer
 
 	w *bufio.Writer
 }
@@ -37,8 +39,13 @@ func (t *Text) AttachedProbes(n int) {
 	fmt.Fprintf(t.w, "Attaching %d probes...\n", n)
 }
 
-// Message writes text as it is.
-func (t *Text) Message(_ MessageKind, text string) { t.w.WriteString(text) }
+// Message writes text as it is; join()'s text gets a newline.
+func (t *Text) Message(kind MessageKind, text string) {
+	t.w.WriteString(text)
+	if kind == Join {
+		t.w.WriteByte('\n')
+	}
+}
 
 // Value writes a value on a line of its own.
 func (t *Text) Value(v any) {
@@ -49,22 +56,16 @@ func (t *Text) Value(v any) {
 // Map writes a map's entries one a line, "@name[key]: value", histograms
 // as bar charts, then an empty line; avg and stats maps get a second one.
 func (t *Text) Map(m *Map) {
+	if m.Kind == MapTSeries {
+		t.w.Write(appendTSeriesMap(nil, m))
+		return
+	}
 	var b []byte
 	for i, e := range m.Entries {
 		if i > 0 {
 			b = append(b, '\n')
 		}
-		b = append(b, m.Name...)
-		if m.Keyed {
-			b = append(b, '[')
-			for j, k := range e.Key {
-				if j > 0 {
-					b = append(b, ", "...)
-				}
-				b = AppendText(b, k)
-			}
-			b = append(b, ']')
-		}
+		b = appendEntryName(b, m, e)
 		b = append(b, ": "...)
 		if h, ok := e.Value.(*Histogram); ok {
 			b = append(b, '\n')
@@ -78,6 +79,23 @@ func (t *Text) Map(m *Map) {
 		b = append(b, '\n')
 	}
 	t.w.Write(b)
+}
+
+// appendEntryName writes how an entry is named: "@name", or
+// "@name[k1, k2]" in a map with keys.
+func appendEntryName(b []byte, m *Map, e Entry) []byte {
+	b = append(b, m.Name...)
+	if !m.Keyed {
+		return b
+	}
+	b = append(b, '[')
+	for j, k := range e.Key {
+		if j > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendKeyText(b, k)
+	}
+	return append(b, ']')
 }
 
 // End writes the two newlines bpftrace prints when tracing stops.
@@ -153,6 +171,10 @@ func AppendText(b []byte, v any) []byte {
 		return fmt.Appendf(b, "count %d, average %d, total %d", v.Count, v.Average, v.Total)
 	case *Histogram:
 		return appendBars(b, v)
+	case *TimeSeries:
+		return appendTSeries(b, v)
+	case Stack:
+		return v.appendText(b, valueStackIndent)
 	}
 	return fmt.Append(b, v)
 }

@@ -47,6 +47,8 @@ const (
 	MapStats
 	// MapHist holds hist() or lhist() results: each value a *Histogram.
 	MapHist
+	// MapTSeries holds tseries() results: each value a *TimeSeries.
+	MapTSeries
 )
 
 // Map is a script map as it prints: its entries in bpftrace's order.
