@@ -264,6 +264,28 @@ func (c *checker) config() error {
 	return errs.Err()
 }
 
+// missingPoint handles an attach point that names nothing, as the
+// missing_probes config says: an error, a warning (the point is skipped),
+// or nothing.
+func (c *checker) missingPoint(errs *ErrorList, e *Error) {
+	switch c.cfg.MissingProbes {
+	case "warn":
+		e.Msg += ". Skipping."
+		e.Warning = true
+		c.errs = append(c.errs, e)
+	case "ignore":
+	default:
+		*errs = append(*errs, e)
+	}
+}
+
+// warnAt records a warning at a span.
+func (c *checker) warnAt(s Span, msg string) {
+	e := errorAt(s, "%s", msg)
+	e.Warning = true
+	c.errs = append(c.errs, e)
+}
+
 // expandProbes parses every attach point, expands wildcards and splits
 // each probe into variants.
 func (c *checker) expandProbes() error {
@@ -280,10 +302,18 @@ func (c *checker) expandProbes() error {
 		for _, ap := range p.Attach {
 			pts, err := c.expandAttachPoint(ap)
 			if err != nil {
-				errs = append(errs, asError(err, ap.Span))
+				c.missingPoint(&errs, asError(err, ap.Span))
 				continue
 			}
 			p.Points = append(p.Points, pts...)
+		}
+		if len(p.Points) == 0 && len(p.Attach) > 0 && c.cfg.MissingProbes != "error" {
+			// Every attach point was skipped: the probe goes.
+			if c.cfg.MissingProbes == "warn" {
+				c.warnAt(p.Span, "Probe has no valid attach points. It is being removed which may cause issues with program behavior.")
+			}
+			c.prog.Probes = c.prog.Probes[:len(c.prog.Probes)-1]
+			continue
 		}
 		total += len(p.Points)
 	}

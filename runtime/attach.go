@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -53,8 +54,11 @@ func attachTracing(prog *ebpf.Program, pt *lang.ProbePoint, _ attachEnv) ([]io.C
 	return []io.Closer{l}, nil
 }
 
-// attach attaches every program at every point.
+// attach attaches every program at every point. A point that fails to
+// attach ends the run, unless the script's missing_probes config says to
+// warn about it or ignore it.
 func (r *runner) attach() error {
+	tried, attached := 0, 0
 	for _, p := range r.obj.Programs {
 		if p.Kind == "BEGIN" || p.Kind == "END" {
 			continue
@@ -65,15 +69,28 @@ func (r *runner) attach() error {
 		}
 		prog := r.coll.Programs[p.Spec.Name]
 		for _, pt := range p.Points {
+			tried++
 			closers, err := at(prog, pt, attachEnv{PID: r.target.PID()})
 			r.links = append(r.links, closers...)
 			if err != nil {
+				switch r.obj.Config.MissingProbes {
+				case "warn":
+					fmt.Fprintf(r.opts.Stderr, "WARNING: %v\nWARNING: Unable to attach probe: %s. Skipping.\n", err, pt.Name)
+					continue
+				case "ignore":
+					continue
+				}
 				return probeError(pt, err)
 			}
+			attached++
 			if r.opts.Verbose {
 				fmt.Fprintf(r.opts.Stderr, "Attaching %s\n", pt.Name)
 			}
 		}
+	}
+	if tried > attached && attached == 0 {
+		// Every point was skipped (missing_probes = warn or ignore).
+		return errors.New("attachment failed for all probes")
 	}
 	return nil
 }

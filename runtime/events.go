@@ -16,6 +16,12 @@ func putUint64(b []byte, v uint64) { binary.LittleEndian.PutUint64(b, v) }
 
 // handle carries out one event from the ring buffer.
 func (r *runner) handle(rec []byte) error {
+	if r.ending {
+		// Sent after the run ended (exit() on another CPU, events
+		// racing Ctrl-C): ignored, as bpftrace ignores events once it
+		// is finalizing.
+		return nil
+	}
 	if len(rec) < codegen.EventHeader {
 		return fmt.Errorf("short event of %d bytes", len(rec))
 	}
@@ -44,10 +50,6 @@ func (r *runner) handle(rec []byte) error {
 		}
 		r.out.Map(m)
 	case codegen.ActExit:
-		if r.ending {
-			// A late exit() from a probe: the first one decided.
-			return nil
-		}
 		if len(a.Args) == 1 {
 			r.result.ExitCode = int(int64(getUint64(rec[a.Args[0].Offset:])))
 		}

@@ -96,8 +96,10 @@ type runner struct {
 	zeroed map[string]bool
 	links  []io.Closer
 	exited bool
-	// ending is set while finish drains the detached probes' events.
-	ending bool
+	// ending is set while finish drops the detached probes' late events,
+	// which it does when dropLate says the run ended by exit() or a
+	// signal.
+	ending, dropLate bool
 	result Result
 	// target is the traced process (-p, -c; target.go), nil for the
 	// whole system.
@@ -135,6 +137,7 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 	if r.target, err = startTarget(opts.Target); err != nil {
 		return Result{}, err
 	}
+	outer := ctx
 	ctx, stopWatching := r.target.watch(ctx)
 	defer stopWatching()
 	if err := r.load(); err != nil {
@@ -178,6 +181,10 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 			r.finish()
 			return r.result, err
 		}
+		// Ended by exit() or a signal, the run ignores what the probes
+		// send from now on; ended because the traced process exited, it
+		// still prints what they sent.
+		r.dropLate = r.exited || outer.Err() != nil
 	}
 	r.detach()
 	return r.result, r.finish()
@@ -329,10 +336,11 @@ func (r *runner) drain() error {
 // finish runs END, reads the maps (printing them unless the script's
 // config says not to) and reports lost events.
 func (r *runner) finish() error {
-	// Events the probes sent before they were detached come first; an
-	// exit() among them (another CPU racing the first exit) must not cut
-	// END's output short.
-	r.exited, r.ending = false, true
+	// Events the probes sent before they were detached come first. After
+	// exit() or a signal they are dropped, so that neither their output
+	// nor an exit() among them (another CPU racing the first exit) gets
+	// mixed with END's; after the traced process exited, they print.
+	r.exited, r.ending = false, r.dropLate
 	err := r.drain()
 	r.ending = false
 	if err == nil {
