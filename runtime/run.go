@@ -100,7 +100,7 @@ type runner struct {
 	// which it does when dropLate says the run ended by exit() or a
 	// signal.
 	ending, dropLate bool
-	result Result
+	result           Result
 	// target is the traced process (-p, -c; target.go), nil for the
 	// whole system.
 	target *target
