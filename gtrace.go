@@ -115,7 +115,7 @@ func Compile(src string, opts Options) (*Script, error) {
 	if lang.MayUseKernelTypes(src) {
 		// Decoding BTF takes longer than everything else at startup:
 		// start it now, in parallel with parsing.
-		go kernel.Spec()
+		go kernel.Preload()
 	}
 	prog, err := lang.Parse(opts.Name, src)
 	if err != nil {

@@ -9,7 +9,10 @@
 // script that only uses tracepoints never parses BTF. The package holds no
 // global state and knows nothing about the tracing language.
 //
-// Types are cilium/ebpf btf.Type values; callers importing both packages
+// Types are cilium/ebpf btf.Type values. The base BTF (vmlinux, or an
+// external file) is decoded by the package itself, one type graph at a
+// time, because decoding all of it through cilium/ebpf would dominate a
+// script's startup; module BTF goes through cilium/ebpf. Callers importing both packages
 // usually rename one, e.g.
 //
 //	import (

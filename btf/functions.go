@@ -158,7 +158,13 @@ func (k *Kernel) kallsymsFunctions() ([]KernelFunction, error) {
 // btfFunctions lists the functions of vmlinux and module BTF.
 func (k *Kernel) btfFunctions() ([]KernelFunction, error) {
 	var out []KernelFunction
-	err := k.eachSpec(func(module string, spec *btf.Spec) (bool, error) {
+	err := k.eachSpec(func(module string, spec typeSource) (bool, error) {
+		if raw, ok := spec.(*rawSpec); ok {
+			for _, name := range raw.funcNames() {
+				out = append(out, KernelFunction{Name: name, Module: module})
+			}
+			return false, nil
+		}
 		for typ, err := range spec.All() {
 			if err != nil {
 				return false, err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/cilium/ebpf/btf"
+	"golang.org/x/sys/unix"
 
 	"github.com/gtrace/gtrace/btf/archive"
 )
@@ -66,9 +68,18 @@ type Kernel struct {
 	events     []Tracepoint
 	formats    map[Tracepoint]*TracepointFormat
 
-	btfMu    sync.Mutex
-	base     *btf.Spec // vmlinux, or the external BTF
-	basePath string    // file base was read from
+	btfMu sync.Mutex
+	// basePath is the file of the base BTF (vmlinux, or the external
+	// BTF), found by resolveLocked.
+	basePath   string
+	resolveErr error
+	// raw decodes base types on demand (rawspec.go); nil, with rawErr set,
+	// if the base BTF could not be read that way.
+	raw    *rawSpec
+	rawErr error
+	// base is cilium/ebpf's decoding of the same BTF, loaded only for what
+	// raw cannot do: module BTF builds on it.
+	base     *btf.Spec
 	baseErr  error
 	modNames []string
 	modules  map[string]*btf.Spec
@@ -89,77 +100,149 @@ func (k *Kernel) External() bool {
 	return k.opts.BTFFile != "" || k.opts.ArchiveDir != ""
 }
 
-// Spec returns the kernel's base BTF: vmlinux, or the external BTF file or
-// archive entry if one is configured. It is loaded on the first call; the
-// result, or the error, is cached.
+// typeSource is what lookups need of a spec: cilium/ebpf's *btf.Spec and
+// rawSpec both provide it.
+type typeSource interface {
+	AnyTypesByName(name string) ([]btf.Type, error)
+	TypeByID(id btf.TypeID) (btf.Type, error)
+	All() iter.Seq2[btf.Type, error]
+}
+
+// Spec returns cilium/ebpf's decoding of the kernel's base BTF: vmlinux, or
+// the external BTF file or archive entry if one is configured. It is loaded
+// on the first call; the result, or the error, is cached. Lookups through
+// Kernel's methods are faster: they decode only the types they return.
 func (k *Kernel) Spec() (*btf.Spec, error) {
 	k.btfMu.Lock()
 	defer k.btfMu.Unlock()
 	return k.baseLocked()
 }
 
-// BTFPath returns the file the base BTF is read from, after loading it. For
-// an archive it is the decompressed file in the cache.
+// Preload reads and indexes the base BTF, so that a later lookup finds it
+// ready. Errors are reported by the lookups.
+func (k *Kernel) Preload() {
+	k.btfMu.Lock()
+	defer k.btfMu.Unlock()
+	_, _ = k.sourceLocked()
+}
+
+// BTFPath returns the file the base BTF is read from. For an archive it is
+// the decompressed file in the cache.
 func (k *Kernel) BTFPath() (string, error) {
 	k.btfMu.Lock()
 	defer k.btfMu.Unlock()
-	if _, err := k.baseLocked(); err != nil {
-		return "", err
+	return k.resolveLocked()
+}
+
+// resolveLocked finds the base BTF file, decompressing it from an archive
+// if needed.
+func (k *Kernel) resolveLocked() (string, error) {
+	if k.basePath != "" || k.resolveErr != nil {
+		return k.basePath, k.resolveErr
 	}
-	return k.basePath, nil
+	switch {
+	case k.opts.BTFFile != "":
+		k.basePath = k.opts.BTFFile
+	case k.opts.ArchiveDir != "":
+		cache := k.opts.CacheDir
+		if cache == "" {
+			if cache, k.resolveErr = archive.DefaultCacheDir(); k.resolveErr != nil {
+				return "", k.resolveErr
+			}
+		}
+		k.basePath, k.resolveErr = archive.Open(k.opts.ArchiveDir, k.opts.Target, cache)
+	default:
+		k.basePath = filepath.Join(k.sysfs, "vmlinux")
+	}
+	return k.basePath, k.resolveErr
+}
+
+// sourceLocked returns the base BTF for lookups: the on-demand decoder, or
+// cilium/ebpf's spec where the BTF cannot be read raw (a kernel without
+// /sys/kernel/btf/vmlinux, whose BTF cilium/ebpf finds in vmlinux images
+// on disk).
+func (k *Kernel) sourceLocked() (typeSource, error) {
+	if k.raw == nil && k.rawErr == nil {
+		k.raw, k.rawErr = k.loadRaw()
+	}
+	if k.raw != nil {
+		return k.raw, nil
+	}
+	return k.baseLocked()
+}
+
+func (k *Kernel) loadRaw() (*rawSpec, error) {
+	path, err := k.resolveLocked()
+	if err != nil {
+		return nil, err
+	}
+	var raw []byte
+	if path == filepath.Join(sysfsBTF, "vmlinux") {
+		// The kernel's BTF never changes: map it rather than copy its
+		// megabytes. The mapping is kept for the life of the process, as
+		// the decoded types' strings point into it.
+		raw, err = mapFile(path)
+	}
+	if raw == nil {
+		if raw, err = readRawBTF(path); err != nil {
+			return nil, err
+		}
+	}
+	return parseRawSpec(raw)
+}
+
+// mapFile maps a read-only file into memory, or returns nil if it cannot.
+func mapFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil || info.Size() == 0 {
+		return nil, err
+	}
+	data, err := unix.Mmap(int(f.Fd()), 0, int(info.Size()), unix.PROT_READ, unix.MAP_PRIVATE)
+	if err != nil {
+		return nil, nil
+	}
+	return data, nil
 }
 
 func (k *Kernel) baseLocked() (*btf.Spec, error) {
 	if k.base == nil && k.baseErr == nil {
-		k.base, k.basePath, k.baseErr = k.loadBase()
+		k.base, k.baseErr = k.loadBase()
 	}
 	return k.base, k.baseErr
 }
 
-func (k *Kernel) loadBase() (*btf.Spec, string, error) {
+func (k *Kernel) loadBase() (*btf.Spec, error) {
+	path, err := k.resolveLocked()
+	if err != nil {
+		return nil, err
+	}
+	var spec *btf.Spec
 	switch {
 	case k.opts.BTFFile != "":
-		spec, err := btf.LoadSpec(k.opts.BTFFile)
-		if err != nil {
-			return nil, "", fmt.Errorf("load BTF file %s: %w", k.opts.BTFFile, err)
+		if spec, err = btf.LoadSpec(path); err != nil {
+			return nil, fmt.Errorf("load BTF file %s: %w", path, err)
 		}
-		return spec, k.opts.BTFFile, nil
-
 	case k.opts.ArchiveDir != "":
-		cache := k.opts.CacheDir
-		if cache == "" {
-			var err error
-			if cache, err = archive.DefaultCacheDir(); err != nil {
-				return nil, "", err
-			}
+		if spec, err = btf.LoadSpec(path); err != nil {
+			return nil, fmt.Errorf("load BTF from archive: %s: %w", path, err)
 		}
-		path, err := archive.Open(k.opts.ArchiveDir, k.opts.Target, cache)
-		if err != nil {
-			return nil, "", err
-		}
-		spec, err := btf.LoadSpec(path)
-		if err != nil {
-			return nil, "", fmt.Errorf("load BTF from archive: %s: %w", path, err)
-		}
-		return spec, path, nil
-	}
-
-	path := filepath.Join(k.sysfs, "vmlinux")
-	var (
-		spec *btf.Spec
-		err  error
-	)
-	if k.sysfs == sysfsBTF {
+	case k.sysfs == sysfsBTF:
 		// Maps the file instead of copying it, and falls back to vmlinux
 		// images on disk on kernels without /sys/kernel/btf/vmlinux.
-		spec, err = btf.LoadKernelSpec()
-	} else {
-		spec, err = btf.LoadSpec(path)
+		if spec, err = btf.LoadKernelSpec(); err != nil {
+			return nil, fmt.Errorf("load kernel BTF %s: %w", path, err)
+		}
+	default:
+		if spec, err = btf.LoadSpec(path); err != nil {
+			return nil, fmt.Errorf("load kernel BTF %s: %w", path, err)
+		}
 	}
-	if err != nil {
-		return nil, "", fmt.Errorf("load kernel BTF %s: %w", path, err)
-	}
-	return spec, path, nil
+	return spec, nil
 }
 
 // Modules returns the names of kernel modules with BTF, sorted. It is empty
@@ -230,14 +313,14 @@ func (k *Kernel) moduleLocked(module string) (*btf.Spec, error) {
 	return spec, nil
 }
 
-// eachSpec calls fn with the base spec (module "") and then with each
+// eachSpec calls fn with the base BTF (module "") and then with each
 // module's spec in name order until fn returns true. Modules are loaded only
 // when fn has not stopped before them.
-func (k *Kernel) eachSpec(fn func(module string, spec *btf.Spec) (bool, error)) error {
+func (k *Kernel) eachSpec(fn func(module string, spec typeSource) (bool, error)) error {
 	k.btfMu.Lock()
 	defer k.btfMu.Unlock()
 
-	base, err := k.baseLocked()
+	base, err := k.sourceLocked()
 	if err != nil {
 		return err
 	}

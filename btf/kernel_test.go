@@ -165,15 +165,8 @@ func TestLiveEnumConstant(t *testing.T) {
 // TestLiveEnumScan checks the raw enum scanner against a full decode of
 // vmlinux by cilium/ebpf.
 func TestLiveEnumScan(t *testing.T) {
-	testenv.File(t, liveVmlinux)
-	raw, err := readRawBTF(liveVmlinux)
-	if err != nil {
-		t.Fatal(err)
-	}
-	index, err := scanEnumerators(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw, rs := liveRawSpec(t)
+	index := rs.enumerators()
 	spec, err := btf.LoadSpec(liveVmlinux)
 	if err != nil {
 		t.Fatal(err)
@@ -206,8 +199,8 @@ func TestLiveEnumScan(t *testing.T) {
 	t.Logf("%d enumerators", len(index))
 
 	for _, bad := range [][]byte{nil, []byte("short"), make([]byte, 24), raw[:100]} {
-		if _, err := scanEnumerators(bad); err == nil {
-			t.Errorf("scanEnumerators accepted %d bytes of garbage", len(bad))
+		if _, err := parseRawSpec(bad); err == nil {
+			t.Errorf("parseRawSpec accepted %d bytes of garbage", len(bad))
 		}
 	}
 }

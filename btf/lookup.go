@@ -79,7 +79,7 @@ func (k *Kernel) lookupTag(kind, name string) (btf.Type, error) {
 	// See tagClass: within a spec the best class wins; a forward
 	// declaration counts only if no spec has anything better.
 	var found, fwd btf.Type
-	err := k.eachSpec(func(_ string, spec *btf.Spec) (bool, error) {
+	err := k.eachSpec(func(_ string, spec typeSource) (bool, error) {
 		var tagged btf.Type
 		for _, n := range names {
 			types, err := spec.AnyTypesByName(n)
@@ -234,7 +234,7 @@ type Function struct {
 // modules. The error for an unknown function wraps ErrNotFound.
 func (k *Kernel) Function(name string) (*Function, error) {
 	var fn *Function
-	err := k.eachSpec(func(module string, spec *btf.Spec) (bool, error) {
+	err := k.eachSpec(func(module string, spec typeSource) (bool, error) {
 		f, err := findFunc(spec, name)
 		if err != nil || f == nil {
 			return false, err
@@ -256,19 +256,30 @@ func (k *Kernel) Function(name string) (*Function, error) {
 }
 
 // findFunc returns the first BTF function called name in spec, or nil.
-func findFunc(spec *btf.Spec, name string) (*btf.Func, error) {
+func findFunc(spec typeSource, name string) (*btf.Func, error) {
+	return findNamed[*btf.Func](spec, name)
+}
+
+// findTypedef returns the first BTF typedef called name in spec, or nil.
+func findTypedef(spec typeSource, name string) (*btf.Typedef, error) {
+	return findNamed[*btf.Typedef](spec, name)
+}
+
+// findNamed returns the first type of type T called name in spec, or nil.
+func findNamed[T btf.Type](spec typeSource, name string) (T, error) {
+	var none T
 	types, err := spec.AnyTypesByName(name)
 	if errors.Is(err, btf.ErrNotFound) {
-		return nil, nil
+		return none, nil
 	} else if err != nil {
-		return nil, err
+		return none, err
 	}
 	for _, t := range types {
-		if f, ok := t.(*btf.Func); ok {
-			return f, nil
+		if t, ok := t.(T); ok {
+			return t, nil
 		}
 	}
-	return nil, nil
+	return none, nil
 }
 
 // protoParams lists the parameters of a function prototype, possibly behind
@@ -301,12 +312,9 @@ func protoParams(typ btf.Type) (params []Param, ret btf.Type, variadic bool, err
 // wraps ErrNotFound.
 func (k *Kernel) RawTracepointArgs(name string) ([]Param, error) {
 	var args []Param
-	err := k.eachSpec(func(_ string, spec *btf.Spec) (bool, error) {
-		var td *btf.Typedef
-		err := spec.TypeByName("btf_trace_"+name, &td)
-		if errors.Is(err, btf.ErrNotFound) {
-			return false, nil
-		} else if err != nil {
+	err := k.eachSpec(func(_ string, spec typeSource) (bool, error) {
+		td, err := findTypedef(spec, "btf_trace_"+name)
+		if err != nil || td == nil {
 			return false, err
 		}
 		params, _, _, err := protoParams(td.Type)
@@ -337,7 +345,7 @@ func (k *Kernel) RawTracepointArgs(name string) ([]Param, error) {
 
 // paramNames returns the parameter names of the first of funcs that exists
 // in spec with n parameters, or nil.
-func paramNames(spec *btf.Spec, n int, funcs ...string) []string {
+func paramNames(spec typeSource, n int, funcs ...string) []string {
 	for _, name := range funcs {
 		f, err := findFunc(spec, name)
 		if err != nil || f == nil {
@@ -384,7 +392,7 @@ func (c EnumConstant) Int64() int64 {
 func (k *Kernel) EnumConstant(name string) (EnumConstant, error) {
 	var c EnumConstant
 	var found bool
-	err := k.eachSpec(func(module string, spec *btf.Spec) (bool, error) {
+	err := k.eachSpec(func(module string, spec typeSource) (bool, error) {
 		if module == "" {
 			index := k.enumIndexLocked(spec)
 			id, ok := index[name]
@@ -433,35 +441,36 @@ func constantIn(e *btf.Enum, name, module string) (EnumConstant, bool) {
 	return EnumConstant{}, false
 }
 
-// enumIndexLocked returns the enumerator index of the base spec, building
-// it on first use. If the raw BTF cannot be scanned, it falls back to
-// decoding every type. k.btfMu must be held.
-func (k *Kernel) enumIndexLocked(spec *btf.Spec) map[string]btf.TypeID {
+// enumIndexLocked returns the enumerator index of the base BTF, building
+// it on first use. k.btfMu must be held.
+func (k *Kernel) enumIndexLocked(src typeSource) map[string]btf.TypeID {
 	if k.enums != nil {
 		return k.enums
 	}
-	raw, err := readRawBTF(k.basePath)
-	if err == nil {
-		k.enums, err = scanEnumerators(raw)
+	if raw, ok := src.(*rawSpec); ok {
+		k.enums = raw.enumerators()
+		return k.enums
 	}
-	if err != nil {
-		k.enums = make(map[string]btf.TypeID)
-		for t, err := range spec.All() {
-			if err != nil {
-				break
-			}
-			e, ok := t.(*btf.Enum)
-			if !ok {
-				continue
-			}
-			id, err := spec.TypeID(e)
-			if err != nil {
-				continue
-			}
-			for _, v := range e.Values {
-				if _, dup := k.enums[v.Name]; !dup {
-					k.enums[v.Name] = id
-				}
+	k.enums = make(map[string]btf.TypeID)
+	spec, ok := src.(*btf.Spec)
+	if !ok {
+		return k.enums
+	}
+	for t, err := range spec.All() {
+		if err != nil {
+			break
+		}
+		e, ok := t.(*btf.Enum)
+		if !ok {
+			continue
+		}
+		id, err := spec.TypeID(e)
+		if err != nil {
+			continue
+		}
+		for _, v := range e.Values {
+			if _, dup := k.enums[v.Name]; !dup {
+				k.enums[v.Name] = id
 			}
 		}
 	}
@@ -473,7 +482,7 @@ func (k *Kernel) enumIndexLocked(spec *btf.Spec) map[string]btf.TypeID {
 func (k *Kernel) Functions(pattern string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
-	err := k.eachSpec(func(_ string, spec *btf.Spec) (bool, error) {
+	err := k.eachSpec(func(_ string, spec typeSource) (bool, error) {
 		for typ, err := range spec.All() {
 			if err != nil {
 				return false, err

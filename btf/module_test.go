@@ -8,12 +8,6 @@ import (
 	"github.com/cilium/ebpf/btf"
 )
 
-const (
-	kindPtr     = 2
-	kindTypedef = 8
-	kindFunc    = 12
-)
-
 // fakeSysfs writes a synthetic /sys/kernel/btf with a vmlinux and two
 // modules, amod and zmod, and returns a Kernel reading it.
 func fakeSysfs(t *testing.T) *Kernel {
@@ -28,9 +22,9 @@ func fakeSysfs(t *testing.T) *Kernel {
 	b.add("mod_enum", kindEnum, 1, 4, b.str("MOD_VAL"), 7)
 	proto := b.add("", kindFuncProto, 1, intID, b.str("a"), intID)
 	b.add("mod_func", kindFunc, 1, uint32(proto))
-	voidPtr := b.add("", kindPtr, 0, 0)
+	voidPtr := b.add("", kindPointer, 0, 0)
 	tpProto := b.add("", kindFuncProto, 2, 0, 0, uint32(voidPtr), 0, intID)
-	tpPtr := b.add("", kindPtr, 0, uint32(tpProto))
+	tpPtr := b.add("", kindPointer, 0, uint32(tpProto))
 	b.add("btf_trace_mod_tp", kindTypedef, 0, uint32(tpPtr))
 	stubProto := b.add("", kindFuncProto, 2, 0, b.str("__data"), uint32(voidPtr), b.str("val"), intID)
 	b.add("__probestub_mod_tp", kindFunc, 0, uint32(stubProto))
