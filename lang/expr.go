@@ -423,7 +423,7 @@ func (p *exprParser) primary() (Expr, error) {
 
 // blockExpr parses { statements; value } with the participle grammar.
 func (p *exprParser) blockExpr() (Expr, error) {
-	b, err := buildBlockParser().ParseFromLexer(p.lex, participle.AllowTrailing(true))
+	b, err := blockParser().ParseFromLexer(p.lex, participle.AllowTrailing(true))
 	if err != nil {
 		return nil, convertParseError(err)
 	}

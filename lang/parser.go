@@ -11,34 +11,109 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-// grammar returns the participle configuration shared by the program
-// parser and the block parser the expression parser calls for block
-// expressions.
+// grammar returns the participle configuration shared by every parser of
+// the package. Items and statements are parsed by dispatchers that look at
+// the first token and hand over to a parser for that one kind; each such
+// parser is built on first use, so a one-liner never pays for building the
+// grammar of the statements it does not contain (building all of it is
+// most of the time a short script takes to parse). Expressions are parsed
+// by hand (expr.go).
 func grammar() []participle.Option {
 	return []participle.Option{
 		participle.Lexer(scriptLexer{}),
-		participle.Union[Item](&Preproc{}, &ConfigBlock{}, &Import{}, &CStruct{}, &MapDecl{}, &Macro{}, &Probe{}),
-		participle.Union[Stmt](&LetStmt{}, &IfStmt{}, &WhileStmt{}, &UnrollStmt{}, &ForStmt{},
-			&JumpStmt{}, &BlockStmt{}, &ExprStmt{}),
+		participle.ParseTypeWith(parseItem),
+		participle.ParseTypeWith(parseStmt),
 		participle.ParseTypeWith(parseExpression),
 	}
 }
 
-// The parsers are built on first use (the grammar is recursive through the
-// expression parser, so they are set up in init). The block parser is
-// only built for scripts that use block expressions.
+// The parsers are built on first use. They are set up in init because the
+// grammar refers to the dispatchers, which refer to the parsers.
 var (
-	buildParser      func() *participle.Parser[Program]
-	buildBlockParser func() *participle.Parser[Block]
+	programParser func() *participle.Parser[Program]
+	blockParser   func() *participle.Parser[Block]
+	itemParsers   map[string]func(*lexer.PeekingLexer) (Item, error)
+	stmtParsers   map[string]func(*lexer.PeekingLexer) (Stmt, error)
 )
 
 func init() {
-	buildParser = sync.OnceValue(func() *participle.Parser[Program] {
-		return participle.MustBuild[Program](grammar()...)
+	programParser = lazyParser[Program]()
+	blockParser = lazyParser[Block]()
+	itemParsers = map[string]func(*lexer.PeekingLexer) (Item, error){
+		"#":      subParser[Preproc, Item](),
+		"config": subParser[ConfigBlock, Item](),
+		"import": subParser[Import, Item](),
+		"struct": subParser[CStruct, Item](),
+		"let":    subParser[MapDecl, Item](),
+		"macro":  subParser[Macro, Item](),
+		"":       subParser[Probe, Item](),
+	}
+	itemParsers["union"] = itemParsers["struct"]
+	jump := subParser[JumpStmt, Stmt]()
+	stmtParsers = map[string]func(*lexer.PeekingLexer) (Stmt, error){
+		"let":      subParser[LetStmt, Stmt](),
+		"if":       subParser[IfStmt, Stmt](),
+		"while":    subParser[WhileStmt, Stmt](),
+		"unroll":   subParser[UnrollStmt, Stmt](),
+		"for":      subParser[ForStmt, Stmt](),
+		"return":   jump,
+		"break":    jump,
+		"continue": jump,
+		"{":        subParser[BlockStmt, Stmt](),
+		"":         subParser[ExprStmt, Stmt](),
+	}
+}
+
+// lazyParser returns a function that builds the parser for T on its first
+// call.
+func lazyParser[T any]() func() *participle.Parser[T] {
+	return sync.OnceValue(func() *participle.Parser[T] {
+		return participle.MustBuild[T](grammar()...)
 	})
-	buildBlockParser = sync.OnceValue(func() *participle.Parser[Block] {
-		return participle.MustBuild[Block](grammar()...)
-	})
+}
+
+// subParser returns a function that parses one T from the lexer, where the
+// grammar expects an I, and leaves the lexer after it.
+func subParser[T any, I any]() func(*lexer.PeekingLexer) (I, error) {
+	build := lazyParser[T]()
+	return func(lex *lexer.PeekingLexer) (I, error) {
+		var none I
+		v, err := build().ParseFromLexer(lex, participle.AllowTrailing(true))
+		if err != nil {
+			return none, err
+		}
+		return any(v).(I), nil
+	}
+}
+
+// parseItem parses a top-level item, chosen by its first token.
+func parseItem(lex *lexer.PeekingLexer) (Item, error) {
+	t := lex.Peek()
+	switch {
+	case t.EOF():
+		return nil, participle.NextMatch
+	case t.Type == tokPreproc:
+		return itemParsers["#"](lex)
+	}
+	if parse, ok := itemParsers[t.Value]; ok {
+		return parse(lex)
+	}
+	return itemParsers[""](lex)
+}
+
+// parseStmt parses a statement, chosen by its first token; a block's
+// closing brace ends the statements.
+func parseStmt(lex *lexer.PeekingLexer) (Stmt, error) {
+	t := lex.Peek()
+	if t.EOF() || t.Type == tokPunct && t.Value == "}" {
+		return nil, participle.NextMatch
+	}
+	if t.Type == tokPunct && t.Value == "{" || t.Type == tokIdent {
+		if parse, ok := stmtParsers[t.Value]; ok {
+			return parse(lex)
+		}
+	}
+	return stmtParsers[""](lex)
 }
 
 // internalParseError starts the message of a parser panic turned into an
@@ -64,7 +139,7 @@ func Parse(filename, src string) (prog *Program, err error) {
 	if err != nil {
 		return nil, convertParseError(err)
 	}
-	prog, err = buildParser().ParseFromLexer(tokens)
+	prog, err = programParser().ParseFromLexer(tokens)
 	if err != nil {
 		return nil, convertParseError(err)
 	}

@@ -30,9 +30,10 @@ type Options struct {
 	Stderr io.Writer
 	// Quiet suppresses the "Attaching N probes..." message.
 	Quiet bool
-	// Attached, when set, is called once every probe is attached, after
-	// the output so far is flushed (gtrace prints bpftrace's
-	// __BPFTRACE_NOTIFY_PROBES_ATTACHED line from it).
+	// Attached, when set, is called once every probe is attached (or,
+	// after exit() in BEGIN, once BEGIN has run), after the output so far
+	// is flushed (gtrace prints bpftrace's __BPFTRACE_NOTIFY_PROBES_ATTACHED
+	// line from it).
 	Attached func()
 	// DryRun loads the programs into the kernel and stops.
 	DryRun bool
@@ -163,14 +164,18 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 			r.out.Flush()
 			return r.result, err
 		}
-		if opts.Attached != nil {
-			if err := r.out.Flush(); err != nil {
-				r.detach()
-				r.finish()
-				return r.result, err
-			}
-			opts.Attached()
+	}
+	if opts.Attached != nil {
+		// bpftrace notifies also when exit() in BEGIN leaves nothing to
+		// attach.
+		if err := r.out.Flush(); err != nil {
+			r.detach()
+			r.finish()
+			return r.result, err
 		}
+		opts.Attached()
+	}
+	if !r.exited {
 		if err := r.target.resume(); err != nil {
 			r.detach()
 			r.finish()

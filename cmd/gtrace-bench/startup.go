@@ -137,7 +137,7 @@ func measureStartup(ctx context.Context, t tool, prog string, n int) (startupSta
 		}
 		walls = append(walls, elapsed)
 		if w.at == 0 {
-			// exit() in BEGIN ends the run before anything attaches:
+			// A tool that does not notify after exit() in BEGIN:
 			// the whole run is the startup.
 			w.at = elapsed
 		}

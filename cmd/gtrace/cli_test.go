@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -264,6 +265,26 @@ func TestExitCodes(t *testing.T) {
 	} {
 		if res := gtraceRun(t, e2e.Run{Args: []string{"-e", script}}); res.ExitCode != want {
 			t.Errorf("%s: exit %d, want %d (stderr %s)", script, res.ExitCode, want, res.Stderr)
+		}
+	}
+}
+
+// With __BPFTRACE_NOTIFY_PROBES_ATTACHED set, gtrace announces that its
+// probes are attached, as bpftrace does also after exit() in BEGIN, when
+// there is nothing more to attach.
+func TestNotifyAttached(t *testing.T) {
+	for _, script := range []string{
+		`BEGIN { printf("begin\n"); exit(); }`,
+		`BEGIN { printf("begin\n"); } tracepoint:syscalls:sys_enter_getpid { } interval:ms:1 { exit(); }`,
+	} {
+		cmd := exec.Command(e2e.Gtrace(t), "-e", script)
+		cmd.Env = append(os.Environ(), e2e.NotifyLine+"=1")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v", script, err)
+		}
+		if want := "Attaching "; !strings.HasPrefix(string(out), want) || !strings.Contains(string(out), "begin\n"+e2e.NotifyLine+"\n") {
+			t.Errorf("%s: stdout %q, want the notification after BEGIN's output", script, out)
 		}
 	}
 }
