@@ -97,8 +97,7 @@ func (c *checker) preproc(p *Preproc) {
 	case "include", "undef", "pragma":
 		return
 	case "define":
-		name, value, _ := strings.Cut(rest, " ")
-		value = strings.TrimSpace(value)
+		name, value := splitDefine(rest)
 		if strings.HasPrefix(value, "(") && strings.HasSuffix(value, ")") {
 			value = strings.TrimSpace(value[1 : len(value)-1])
 		}

@@ -427,14 +427,32 @@ func (p *exprParser) blockExpr() (Expr, error) {
 	if err != nil {
 		return nil, convertParseError(err)
 	}
-	e := &BlockExpr{Span: b.Span, Block: b}
-	if n := len(b.Stmts); n > 0 {
-		if s, ok := b.Stmts[n-1].(*ExprStmt); ok && s.Op == "" && !s.Semi {
-			e.Value = s.X
+	return &BlockExpr{Span: b.Span, Block: b, Value: blockValue(b)}, nil
+}
+
+// blockValue removes the value of a block expression from the end of its
+// statements and returns it: an expression without a semicolon, or a block
+// that ends in a value (`{ let $x = 1; { $x + 1 } }`). It returns nil for a
+// block without a value.
+func blockValue(b *Block) Expr {
+	n := len(b.Stmts)
+	if n == 0 {
+		return nil
+	}
+	switch s := b.Stmts[n-1].(type) {
+	case *ExprStmt:
+		if s.Op != "" || s.Semi {
+			return nil
+		}
+		b.Stmts = b.Stmts[:n-1]
+		return s.X
+	case *BlockStmt:
+		if v := blockValue(s.Block); v != nil {
 			b.Stmts = b.Stmts[:n-1]
+			return &BlockExpr{Span: s.Block.Span, Block: s.Block, Value: v}
 		}
 	}
-	return e, nil
+	return nil
 }
 
 // list parses comma separated expressions up to the closing token, which it

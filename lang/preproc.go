@@ -88,8 +88,8 @@ func preprocess(filename, src string) (string, error) {
 			if active {
 				switch directive {
 				case "define":
-					name, value, _ := strings.Cut(strings.TrimSpace(rest), " ")
-					defines[name] = strings.TrimSpace(value)
+					name, value := splitDefine(rest)
+					defines[name] = value
 				case "undef":
 					delete(defines, strings.TrimSpace(rest))
 				}
@@ -117,6 +117,17 @@ func splitDirective(line string) (string, string) {
 		n++
 	}
 	return t[:n], stripComment(t[n:])
+}
+
+// splitDefine splits the rest of a #define line into the macro's name and
+// its value, which are separated by spaces or tabs.
+func splitDefine(rest string) (name, value string) {
+	rest = strings.TrimSpace(rest)
+	i := strings.IndexAny(rest, " \t")
+	if i < 0 {
+		return rest, ""
+	}
+	return rest[:i], strings.TrimSpace(rest[i:])
 }
 
 // stripComment removes a trailing // or /* */ comment from a directive.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gtrace/gtrace/btf"
@@ -251,7 +252,8 @@ func (s *uprobeSpec) points(path string, funcs []UserFunc) ([]*ProbePoint, error
 	case s.hasAddress:
 		for _, f := range funcs {
 			if f.Addr <= s.address && s.address < f.Addr+f.Size {
-				return []*ProbePoint{point(f, s.written, s.address-f.Addr)}, nil
+				// bpftrace names the point by the address in decimal.
+				return []*ProbePoint{point(f, strconv.FormatUint(s.address, 10), s.address-f.Addr)}, nil
 			}
 		}
 		return nil, fmt.Errorf("Could not resolve address: %s:0x%x", path, s.address)
