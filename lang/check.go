@@ -91,6 +91,8 @@ type MapInfo struct {
 	LhistMin, LhistMax, LhistStep int64
 	// HistBits is hist()'s precision argument (0 to 5).
 	HistBits int
+	// histSet records that a hist() fixed HistBits.
+	histSet bool
 	// TSeries holds tseries()'s arguments, nil for other maps.
 	TSeries *TSeriesArgs
 	// Declared map type ("hash", "lruhash", ...) and size, when declared.
@@ -147,6 +149,8 @@ type checker struct {
 	strDefines map[string]string
 	// warnedUnstable records the unstable features warned about.
 	warnedUnstable map[string]bool
+	// getopts records the first getopt() of each named parameter.
+	getopts map[string]*getoptUse
 }
 
 func (c *checker) kernel() Kernel {

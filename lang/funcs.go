@@ -178,7 +178,7 @@ func checkPrintf(c *checker, call *Call) *Type {
 
 func checkPrint(c *checker, call *Call) *Type {
 	if m, ok := call.Args[0].(*MapExpr); ok && !m.Indexed {
-		c.mapRef(m)
+		info := c.mapRef(m)
 		for _, a := range call.Args[1:] {
 			t := c.expr(a)
 			if _, ok := c.constInt(a); !ok && t != nil {
@@ -186,9 +186,16 @@ func checkPrint(c *checker, call *Call) *Type {
 				return nil
 			}
 		}
+		if v := info.Value; len(call.Args) > 1 && v != nil && v.Kind == KindAgg && v.Agg == AggStats {
+			c.warnf(call, "print()'s top and div arguments are ignored when used on stats() maps.")
+		}
 		return TypeNone
 	}
 	if len(call.Args) > 1 {
+		if m, ok := call.Args[0].(*MapExpr); ok && m.Indexed {
+			c.errorf(call, "The map passed to print() should not be indexed by a key")
+			return nil
+		}
 		c.errorf(call, "Non-map print() only takes 1 argument, %d found", len(call.Args))
 		return nil
 	}
@@ -270,7 +277,13 @@ func checkStr(c *checker, call *Call) *Type {
 			c.errorf(call.Args[1], "str() expects an integer length (%s provided)", kindName(t))
 			return nil
 		}
-		if n, ok := c.constInt(call.Args[1]); ok && n >= 0 && int(n)+1 < size {
+		// A literal above 2^63 is a (very large) unsigned length.
+		n, ok := c.constInt(call.Args[1])
+		if ok && n < 0 && t != nil && t.Signed {
+			c.errorf(call, "str cannot use negative length (%d)", n)
+			return nil
+		}
+		if ok && n >= 0 && int(n)+1 < size {
 			size = int(n) + 1
 		}
 	}
@@ -350,10 +363,16 @@ func checkDelete(c *checker, call *Call) *Type {
 		m.Keys = []Expr{call.Args[1]}
 		call.Args = call.Args[:1]
 	}
-	info := c.mapKeys(m)
-	if info.Key == nil {
+	if info := c.mapRef(m); info.Key == nil && info.Value != nil && !info.keyed {
+		// Reported once, not also as a map used with and without keys.
+		for _, k := range m.Keys {
+			c.expr(k)
+		}
 		c.errorf(call, "delete() of %s takes no key: the map has none", m.Name)
 		return nil
+	}
+	if info := c.mapKeys(m); info.Key == nil {
+		return nil // the key did not type: that is reported
 	}
 	return TypeBool
 }
@@ -377,7 +396,12 @@ func (c *checker) aggregationArgs(call *Call) bool {
 		if t == nil {
 			return false
 		}
-		if !t.IsInt() && !(i == 0 && t.Kind == KindBool) {
+		// hist()'s and lhist()'s other arguments are integer literals,
+		// which aggregation checks one by one.
+		if i > 0 {
+			continue
+		}
+		if !t.IsInt() && t.Kind != KindBool {
 			c.errorf(call, "%s() only supports integer arguments (%s provided)", call.Name, kindName(t))
 			return false
 		}
@@ -434,14 +458,20 @@ func (c *checker) aggregation(call *Call, info *MapInfo) *Type {
 		}
 		info.LhistMin, info.LhistMax, info.LhistStep = lo, hi, step
 	case AggHist:
+		bits := 0
 		if len(call.Args) == 2 {
 			v, ok := c.constInt(call.Args[1])
 			if !ok || v < 0 || v > 5 {
 				c.errorf(call.Args[1], "hist() second argument must be an integer literal between 0 and 5")
 				return nil
 			}
-			info.HistBits = int(v)
+			bits = int(v)
 		}
+		if info.histSet && info.HistBits != bits {
+			c.errorf(call, "Different bits in a single hist unsupported")
+			return nil
+		}
+		info.HistBits, info.histSet = bits, true
 	}
 	return AggType(kind, signed)
 }

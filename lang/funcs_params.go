@@ -23,12 +23,19 @@ func checkGetopt(c *checker, call *Call) *Type {
 		return nil
 	}
 	c.expr(name)
+	desc := ""
 	if len(call.Args) == 3 {
-		if _, ok := call.Args[2].(*StrLit); !ok {
+		d, ok := call.Args[2].(*StrLit)
+		if !ok {
+			c.expr(call.Args[2])
 			c.errorf(call.Args[2], "getopt() expects a string literal as the description")
 			return nil
 		}
-		c.expr(call.Args[2])
+		c.expr(d)
+		desc = d.Value
+	}
+	if !c.sameGetopt(call, name.Value, desc) {
+		return nil
 	}
 	value, given := c.opts.Named[name.Value]
 	if len(call.Args) == 1 {
@@ -82,4 +89,57 @@ func (c *checker) getoptBool(call *Call, name, value string, given, def bool) *T
 	}
 	call.Expansion = &BoolLit{Span: call.Span, Value: def}
 	return c.expr(call.Expansion)
+}
+
+// getoptUse is a named parameter's first getopt(): its default value
+// (its kind, bool, int or string, and its text) and its description.
+type getoptUse struct {
+	kind, def, desc string
+}
+
+// getoptDefault returns the kind and the text of getopt()'s default
+// value, and false when it is not a literal (reported elsewhere).
+func (c *checker) getoptDefault(call *Call) (kind, text string, ok bool) {
+	if len(call.Args) == 1 {
+		return "bool", "false", true
+	}
+	switch def := call.Args[1].(type) {
+	case *BoolLit:
+		return "bool", strconv.FormatBool(def.Value), true
+	case *StrLit:
+		return "string", strconv.Quote(def.Value), true
+	}
+	if n, ok := c.constInt(call.Args[1]); ok {
+		return "int", strconv.FormatInt(n, 10), true
+	}
+	return "", "", false
+}
+
+// sameGetopt checks that every getopt() of a named parameter gives it the
+// same default value and, where given, the same description, as the
+// newest bpftrace requires.
+func (c *checker) sameGetopt(call *Call, name, desc string) bool {
+	kind, def, ok := c.getoptDefault(call)
+	if !ok {
+		return true
+	}
+	if c.getopts == nil {
+		c.getopts = map[string]*getoptUse{}
+	}
+	first, seen := c.getopts[name]
+	if !seen {
+		c.getopts[name] = &getoptUse{kind: kind, def: def, desc: desc}
+		return true
+	}
+	switch {
+	case first.kind != kind || first.def != def:
+		c.errorf(call, "Command line option '%s' needs to have the same default value in all places it is used. Previous default value: %s", name, first.def)
+		return false
+	case desc != "" && first.desc != "" && first.desc != desc:
+		c.errorf(call, "Command line option '%s' must have the same description in all places it's used. Hint: You can wrap it in a macro", name)
+		return false
+	case desc != "":
+		first.desc = desc
+	}
+	return true
 }

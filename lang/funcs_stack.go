@@ -159,10 +159,8 @@ func checkKsym(c *checker, call *Call) *Type {
 // checkKaddr resolves kaddr("name") while compiling, from the kernel's
 // symbol table: the call is the address, a uint64 constant.
 func checkKaddr(c *checker, call *Call) *Type {
-	c.expr(call.Args[0])
-	name, ok := c.literalString(call.Args[0])
+	name, ok := c.literalArg(call, 0)
 	if !ok {
-		c.errorf(call, "kaddr() expects a string literal")
 		return nil
 	}
 	addr, err := c.kernel().KernelSymbolAddress(name)
@@ -222,10 +220,8 @@ func RegisterNames(arch string) []string {
 // checkReg types reg("name"): the register's 64-bit value when the probe
 // fired.
 func checkReg(c *checker, call *Call) *Type {
-	c.expr(call.Args[0])
-	name, ok := c.literalString(call.Args[0])
+	name, ok := c.literalArg(call, 0)
 	if !ok {
-		c.errorf(call, "reg() expects a string literal (the register's name)")
 		return nil
 	}
 	if !c.pointsAll(call, "reg", ptRegsKinds) {

@@ -34,10 +34,8 @@ var uaddrKinds = map[string]bool{"uprobe": true, "uretprobe": true, "usdt": true
 // moves with the binary: it is computed from the instruction pointer at
 // the probe, which is at a known distance from the symbol.
 func checkUaddr(c *checker, call *Call) *Type {
-	c.expr(call.Args[0])
-	name, ok := c.literalString(call.Args[0])
+	name, ok := c.literalArg(call, 0)
 	if !ok {
-		c.errorf(call, "uaddr() expects a string literal")
 		return nil
 	}
 	if !c.pointsAll(call, "uaddr", uaddrKinds) {
