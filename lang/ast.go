@@ -399,6 +399,8 @@ type Cast struct {
 	typed
 	To *TypeSpec
 	X  Expr
+	// implicit marks a conversion the checker added (convertInt).
+	implicit bool
 }
 
 // BlockExpr is a block used as an expression: { statements; value }. The

@@ -78,6 +78,9 @@ type VarDecl struct {
 	Type *Type
 	Span Span
 	ID   int
+	// Declared is set for `let $x: type`: assignments convert to the
+	// type instead of widening it.
+	Declared bool
 }
 
 // MapInfo is everything known about a map after checking.

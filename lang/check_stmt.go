@@ -166,7 +166,7 @@ func (c *checker) letStmt(s *LetStmt) {
 		}
 		if t == nil {
 			t = varType(vt)
-		} else if vt != nil && !assignable(t, vt) {
+		} else if vt != nil && !c.convertInt(&s.Value, vt, t, s.Var) && !assignable(t, vt) {
 			c.errorf(s.Value, "Type mismatch for %s: trying to assign value of type '%s' when variable already has a type '%s'", s.Var, vt, t)
 		}
 	}
@@ -178,6 +178,51 @@ func (c *checker) letStmt(s *LetStmt) {
 		c.errorf(s, "Variable %s was already declared in this scope", s.Var)
 	}
 	s.Decl = c.declare(s.Var, t, s, true)
+	s.Decl.Declared = s.Type != nil
+}
+
+// convertInt converts *value, an integer of type vt, to the integer type
+// t of a variable declared with it, as the newest bpftrace does: a
+// constant must fit, another value is converted with a warning unless
+// every value of vt fits. It reports whether both types are integers.
+func (c *checker) convertInt(value *Expr, vt, t *Type, name string) bool {
+	cast, again := (*value).(*Cast)
+	if again = again && cast.implicit; again {
+		// Converted on an earlier pass: check the value itself (errors
+		// are only reported on the last pass).
+		value, vt = &cast.X, cast.X.Type()
+	}
+	if vt == nil || !vt.IsInt() || !t.IsInt() {
+		return false
+	}
+	if vt.Equal(t) && !again {
+		return true
+	}
+	if n, ok := c.constInt(*value); ok {
+		if !fitsInt(n, t) {
+			c.errorf(*value, "Type mismatch for %s: the value %d does not fit in the variable's type '%s'", name, n, t)
+		}
+	} else if !intFitsInto(vt, t) {
+		c.warnf(*value, "Expression of type: %s being cast to type: %s. This may cause unexpected results. Use an explicit cast to suppress this warning.", vt, t)
+	}
+	if !again {
+		at := (*value).Loc()
+		*value = &Cast{Span: at, To: &TypeSpec{Span: at, Name: t.String()}, X: *value, implicit: true}
+		c.expr(*value)
+	}
+	return true
+}
+
+// intFitsInto reports whether every value of the integer type a is a
+// value of the integer type b.
+func intFitsInto(a, b *Type) bool {
+	switch {
+	case a.Signed == b.Signed:
+		return a.Bits <= b.Bits
+	case b.Signed:
+		return a.Bits < b.Bits
+	}
+	return false
 }
 
 // typeUndeclared is the type of a variable declared without a type or a
@@ -256,6 +301,8 @@ func (c *checker) assignVar(s *ExprStmt, v *Var) {
 	}
 	if d == nil {
 		d = c.declare(v.Name, varType(vt), s, false)
+	} else if d.Declared && vt != nil && d.Type != nil && c.convertInt(&s.Value, vt, d.Type, v.Name) {
+		// A declared integer variable keeps its type.
 	} else if vt != nil {
 		if n, ok := c.constInt(s.Value); ok && d.Type != nil && fitsInt(n, d.Type) {
 			// A constant the variable can hold does not widen it.
