@@ -102,6 +102,8 @@ type MapInfo struct {
 	Declared   string
 	MaxEntries int
 
+	// used records a use of the map in a probe or macro.
+	used bool
 	// assigned records an assignment whose value may have failed to type:
 	// such a map is not reported as undefined (the value's error is).
 	assigned bool
@@ -465,8 +467,15 @@ func (c *checker) pass() {
 // checkMaps reports maps that are read but never written.
 func (c *checker) checkMaps() {
 	failed := c.errs.Err() != nil
-	for _, m := range c.maps {
+	for name, m := range c.maps {
 		switch {
+		case m.Declared != "" && !m.used:
+			// As the newest bpftrace: a declared map nothing uses is left
+			// out, with a warning.
+			w := errorAt(m.Span, "Unused map: %s", m.Name)
+			w.Warning = true
+			c.errs = append(c.errs, w)
+			delete(c.maps, name)
 		case m.Value != nil:
 		case !m.assigned:
 			c.errs = append(c.errs, errorAt(m.Span, "Undefined map: %s", m.Name))

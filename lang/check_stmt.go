@@ -367,6 +367,7 @@ func (c *checker) mapRef(m *MapExpr) *MapInfo {
 		c.maps[m.Name] = info
 		c.changed = true
 	}
+	info.used = true
 	return info
 }
 

@@ -324,9 +324,13 @@ func (c *checker) mapArg(call *Call, e Expr, indexed bool) *MapExpr {
 		c.errorf(call, "The map passed to %s() should not be indexed by a key", call.Name)
 		return nil
 	}
-	if _, ok := c.maps[m.Name]; !ok && c.final {
+	info, ok := c.maps[m.Name]
+	if !ok && c.final {
 		c.errorf(m, "Undefined map: %s", m.Name)
 		return nil
+	}
+	if ok {
+		info.used = true
 	}
 	return m
 }

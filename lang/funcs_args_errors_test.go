@@ -332,6 +332,10 @@ func TestFunctionArgumentWarnings(t *testing.T) {
 	cases := []struct{ src, want string }{
 		{`BEGIN { @s = stats(1); print(@s, 1); }`, `stdin:1:24-36: print()'s top and div arguments are ignored when used on stats() maps.`},
 		{`BEGIN { @s[1] = stats(1); print(@s, 1, 2); }`, `stdin:1:27-42: print()'s top and div arguments are ignored when used on stats() maps.`},
+		// Not a function, but the same kind of check: the newest bpftrace
+		// warns about a declared map nothing uses.
+		{`let @a = percpuhash(1); BEGIN { }`, `stdin:1:1-24: Unused map: @a`},
+		{`BEGIN { $v = 300; let $x: uint8 = $v; }`, `stdin:1:35-37: Expression of type: int64 being cast to type: uint8. This may cause unexpected results. Use an explicit cast to suppress this warning.`},
 	}
 	for _, c := range cases {
 		prog, err := Parse("", c.src)
