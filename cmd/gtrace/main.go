@@ -119,6 +119,8 @@ func (c *command) run(args []string) int {
 		// compiling (-d loads nothing).
 		defer runtime.Prewarm()()
 	}
+	ctx, stop := interruptible(os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	name, src, err := c.source(o)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ERROR: %v\n", err)
@@ -134,8 +136,6 @@ func (c *command) run(args []string) int {
 		fmt.Fprint(out, script.Dump())
 		return 0
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	res, err := script.Run(ctx, c.runOptions(o, out))
 	if err != nil {
 		c.runError(err, o.verbose)
@@ -181,6 +181,37 @@ func (c *command) runOptions(o *options, out io.Writer) gtrace.RunOptions {
 		ropts.Attached = func() { fmt.Fprintln(c.stdout, notifyAttached) }
 	}
 	return ropts
+}
+
+// interruptible returns a context cancelled when one of sigs arrives, like
+// signal.NotifyContext, but installs the handlers on another goroutine:
+// the Go runtime starts a thread for it, which would otherwise delay
+// attaching the probes by a few hundred microseconds. A signal that
+// arrives before the handlers are in place ends the process as usual,
+// which closes whatever it attached.
+func interruptible(sigs ...os.Signal) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, sigs...)
+		defer signal.Stop(ch)
+		// Every signal until the run ends is caught; the first cancels.
+		for {
+			select {
+			case <-ch:
+				cancel()
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return ctx, func() {
+		cancel()
+		close(quit)
+		<-done
+	}
 }
 
 // runError reports a failed run: with -v, a verifier rejection comes
