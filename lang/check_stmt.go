@@ -387,8 +387,9 @@ func (c *checker) mapKeys(m *MapExpr) *MapInfo {
 				c.errorf(k, "Invalid map key type: %s", t)
 				return info
 			}
-			if t.Kind == KindTuple && len(m.Keys) == 1 {
-				// @m[(a, b)] is the same map as @m[a, b].
+			if t.Kind == KindTuple && len(m.Keys) == 1 && !t.IsRecord() {
+				// @m[(a, b)] is the same map as @m[a, b]; a record
+				// stays one key, its field names printed.
 				for _, f := range t.Fields {
 					elems = append(elems, StorageType(f.Type))
 				}
@@ -470,9 +471,17 @@ func sameLayout(a, b *Type) bool {
 // else is stored as in a map.
 func varType(t *Type) *Type {
 	if t != nil && t.Kind == KindInt && !t.Literal {
-		return IntType(t.Bits, t.Signed)
+		return withClock(IntType(t.Bits, t.Signed), t.Clock)
 	}
 	return StorageType(t)
+}
+
+// withClock returns the integer type t counting on clock.
+func withClock(t *Type, clock string) *Type {
+	if clock != "" {
+		t.Clock = clock
+	}
+	return t
 }
 
 // fitsInt reports whether n is in the range of integer type t.
@@ -498,7 +507,7 @@ func StorageType(t *Type) *Type {
 			}
 			return TypeUint64
 		}
-		return IntType(64, t.Signed)
+		return withClock(IntType(64, t.Signed), t.Clock)
 	case KindBool:
 		return TypeBool
 	case KindString:

@@ -146,8 +146,10 @@ func checkNsecs(c *checker, call *Call) *Type {
 	case id.Name == "sw_tai":
 		c.errorf(id, "nsecs(sw_tai) is not supported yet: use nsecs(tai)")
 		return nil
+	case id.Name == "boot":
+		return TypeUint64
 	}
-	return TypeUint64
+	return withClock(IntType(64, false), id.Name)
 }
 
 // pton(addr): the bytes of an IPv4 (char[4]) or IPv6 (char[16]) address

@@ -121,12 +121,11 @@ func checkStrftime(c *checker, call *Call) *Type {
 	return RenderedType(RenderTimestamp)
 }
 
-// timestampClock returns the clock of nsecs(clock), "" for anything else.
+// timestampClock returns the clock a timestamp counts on: the clock of
+// nsecs(clock), also through variables and maps; "" for boot time.
 func timestampClock(e Expr) string {
-	if n, ok := e.(*Call); ok && n.Name == "nsecs" && len(n.Args) == 1 {
-		if id, ok := n.Args[0].(*Ident); ok {
-			return id.Name
-		}
+	if t := e.Type(); t != nil {
+		return t.Clock
 	}
 	return ""
 }

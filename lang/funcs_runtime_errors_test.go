@@ -42,6 +42,7 @@ func TestRuntimeFunctionErrors(t *testing.T) {
 		{src: `BEGIN { strftime("%H", "a"); }`, want: `stdin:1:9-28: strftime() only supports integer arguments (string provided)`},
 		{src: `BEGIN { strftime("%H", -1); }`, want: `stdin:1:9-27: strftime() does not accept negative timestamps`},
 		{src: `BEGIN { strftime("%H", nsecs(monotonic)); }`, want: `stdin:1:9-41: strftime() can not take a monotonic timestamp`},
+		{src: `BEGIN { $t = nsecs(monotonic); strftime("%H", $t); }`, want: `stdin:1:32-50: strftime() can not take a monotonic timestamp`},
 		{src: `BEGIN { if (strftime("%H", 1) == "x") {} }`, want: `stdin:1:13-37: Type mismatch for '==': comparing timestamp with string[2]`},
 		// cat, system, errorf, warnf
 		{src: `BEGIN { cat(); }`, want: `stdin:1:9-14: cat() requires at least one argument (0 provided)`},

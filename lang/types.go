@@ -107,6 +107,10 @@ type Type struct {
 	Stack *StackSpec
 	// Render says how a KindText value prints (types_rendered.go).
 	Render Rendering
+	// Clock is the clock an integer from nsecs(clock) counts on ("tai",
+	// "monotonic", ...; "" for boot time): strftime() needs it, also when
+	// the value went through a variable or map.
+	Clock string
 }
 
 // Common types.
@@ -246,6 +250,11 @@ func (t *Type) Equal(u *Type) bool {
 		return t.Render == u.Render
 	}
 	return true
+}
+
+// IsRecord reports whether t is a record: a tuple with named fields.
+func (t *Type) IsRecord() bool {
+	return t.Kind == KindTuple && len(t.Fields) > 0 && t.Fields[0].Name != ""
 }
 
 // FieldByName returns the field of a struct or tuple with the given name.

@@ -28,6 +28,7 @@ func TestTimeAndStrftime(t *testing.T) {
 	script := `BEGIN { time(); time("%Y-%m-%d %H:%M:%S\n");
   printf("%s\n", strftime("%Y-%m-%d %H:%M:%S.%f", nsecs));
   printf("%s\n", strftime("%s", nsecs(tai)));
+  $u = nsecs(tai); printf("%s\n", strftime("%s", $u));
   @t = strftime("%H:%M", nsecs); exit(); }`
 	before := time.Now()
 	res := gtraceRun(t, e2e.Run{Args: []string{"-e", script}})
@@ -63,6 +64,12 @@ func TestTimeAndStrftime(t *testing.T) {
 			t.Errorf("strftime(nsecs(tai)): %v", err)
 		} else {
 			within("strftime(nsecs(tai))", time.Unix(secs, 0).Add(-offset), 2*time.Second)
+		}
+		// The clock goes with the value through a variable.
+		if secs, err := strconv.ParseInt(lines[5], 10, 64); err != nil {
+			t.Errorf("strftime($u = nsecs(tai)): %v", err)
+		} else {
+			within("strftime($u = nsecs(tai))", time.Unix(secs, 0).Add(-offset), 2*time.Second)
 		}
 	}
 	if !regexp.MustCompile(`(?m)^@t: \d\d:\d\d$`).MatchString(res.Stdout) {
