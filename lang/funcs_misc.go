@@ -26,6 +26,7 @@ func init() {
 		"is_str":              {1, 1, checkIs(func(t *Type) bool { return t.Kind == KindString })},
 		"is_unsigned_integer": {1, 1, checkIs(func(t *Type) bool { return t.Kind == KindInt && !t.Signed })},
 		"is_literal":          {1, 1, checkIsLiteral},
+		"is_err":              {1, 1, checkIsErr},
 		"static_assert":       {2, 2, checkStaticAssert},
 		"fail":                {1, -1, checkFail},
 	} {
@@ -204,6 +205,25 @@ func checkIs(pred func(t *Type) bool) func(c *checker, call *Call) *Type {
 		call.Expansion = &BoolLit{Span: call.Span, Value: pred(t)}
 		return c.expr(call.Expansion)
 	}
+}
+
+// is_err(p): whether a pointer (or an integer) is an ERR_PTR, the
+// kernel's encoding of an error number in the last 4095 addresses, as
+// IS_ERR() tests: (uint64)p >= (uint64)-4095.
+func checkIsErr(c *checker, call *Call) *Type {
+	t := c.expr(call.Args[0])
+	if t == nil {
+		return nil
+	}
+	if t.Kind != KindPointer && !t.IsInt() {
+		c.errorf(call, "is_err() only supports pointer or integer arguments (%s provided)", kindName(t))
+		return nil
+	}
+	at := call.Span
+	call.Expansion = &Binary{Span: at, Op: ">=",
+		L: &Cast{Span: at, To: &TypeSpec{Span: at, Name: "uint64"}, X: call.Args[0]},
+		R: &IntLit{Span: at, Value: 1<<64 - 4095, Text: "0xfffffffffffff001"}}
+	return c.expr(call.Expansion)
 }
 
 // is_literal(x): whether x is written as a literal (1, -1, "a", true) or
