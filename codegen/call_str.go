@@ -127,28 +127,48 @@ func lowerStrSearch(c *compiler, e *lang.Call) val {
 	if lit == nil {
 		nlen = n.t.Size
 	}
+	// The verifier follows a conditional jump's fall-through first and
+	// keeps the jump's target for later, at most 8192 of them: the way
+	// on to the next position falls through, so that a long haystack
+	// (max_strlen 1024) leaves one target a position, not one a needle
+	// byte.
 	loop, next := c.b.newLabel(), c.b.newLabel()
 	base := c.addr(h.m)
 	c.b.mark(loop)
 	c.b.jumpImm(asm.JGE, idx, int64(size), missing)
 	at := func() vreg { return c.b.alu(asm.Add, c.b.copyReg(base), idx) }
-	c.b.jumpImm(asm.JEq, c.b.load(at(), 0, asm.Byte, false), 0, missing)
+	more := c.b.newLabel()
+	c.b.jumpImm(asm.JNE, c.b.load(at(), 0, asm.Byte, false), 0, more)
+	c.b.goTo(missing)
+	c.b.mark(more)
 	for j := 0; j < nlen; j++ {
 		var want vreg
 		if lit == nil {
 			want = c.load(n.m.plus(j), asm.Byte, false)
-			c.b.jumpImm(asm.JEq, want, 0, found)
+			if j > 0 {
+				// (An empty needle was found before the loop.)
+				c.b.jumpImm(asm.JEq, want, 0, found)
+			}
+		}
+		if j >= size {
+			// The needle goes on past the haystack's capacity: no match
+			// here (nor further on).
+			c.b.goTo(next)
+			break
 		}
 		if j > 0 {
 			// The haystack ends here: bound idx + j for the verifier.
 			c.b.jumpImm(asm.JGT, idx, int64(size-1-j), next)
 		}
 		got := c.b.load(at(), j, asm.Byte, false)
+		same := c.b.newLabel()
 		if lit != nil {
-			c.b.jumpImm(asm.JNE, got, int64(lit[j]), next)
+			c.b.jumpImm(asm.JEq, got, int64(lit[j]), same)
 		} else {
-			c.b.jump(asm.JNE, got, want, next)
+			c.b.jump(asm.JEq, got, want, same)
 		}
+		c.b.goTo(next)
+		c.b.mark(same)
 	}
 	c.b.goTo(found)
 	c.b.mark(next)
@@ -169,15 +189,28 @@ func lowerStrSearch(c *compiler, e *lang.Call) val {
 
 // lowerStrConcatInto writes a then b: a is read into dst as a string, b
 // after a's last character, both with probe_read_kernel_str (strings are
-// in BPF memory by then, and the helper stops at the terminator).
+// in BPF memory by then, and the helper stops at the terminator). When
+// the result's capacity leaves less room after a full a than b may need
+// (it never exceeds lang's maxConcat), the two go to a temporary with
+// room for both, whose first bytes are the result.
 func lowerStrConcatInto(c *compiler, e *lang.Call, dst mem, t *lang.Type, exact bool) {
 	a, b := c.inBPF(e.Args[0]), c.inBPF(e.Args[1])
 	size := min(e.Type().Size, t.Size)
-	if exact {
+	first := min(a.t.Size, size)
+	// Room for b, its terminator included: a constant, so that the write
+	// (at most first-1 + room bytes) stays within out.
+	room := size - (first - 1)
+	out := dst
+	capped := room < b.t.Size
+	switch {
+	case capped:
+		room = b.t.Size
+		out = c.temp(first - 1 + room)
+		c.zero(out, first-1+room)
+	case exact:
 		c.zero(dst, t.Size)
 	}
-	first := min(a.t.Size, size)
-	ret := c.b.call(asm.FnProbeReadKernelStr, c.addr(dst), c.b.movImm(int64(first)), c.addr(a.m))
+	ret := c.b.call(asm.FnProbeReadKernelStr, c.addr(out), c.b.movImm(int64(first)), c.addr(a.m))
 	// The length of a, bounded for the verifier to [0, first-1].
 	n := c.b.reg()
 	empty, bounded := c.b.newLabel(), c.b.newLabel()
@@ -187,11 +220,15 @@ func lowerStrConcatInto(c *compiler, e *lang.Call, dst mem, t *lang.Type, exact 
 	c.b.mark(empty)
 	c.b.setImm(n, 0)
 	c.b.mark(bounded)
-	// Room for b, its terminator included: a constant, so that the write
-	// (at most first-1 + rest bytes) stays within the result.
-	rest := size - (first - 1)
-	at := c.b.alu(asm.Add, c.b.copyReg(c.addr(dst)), n)
-	c.b.call(asm.FnProbeReadKernelStr, at, c.b.movImm(int64(rest)), c.addr(b.m))
+	at := c.b.alu(asm.Add, c.b.copyReg(c.addr(out)), n)
+	c.b.call(asm.FnProbeReadKernelStr, at, c.b.movImm(int64(room)), c.addr(b.m))
+	if capped {
+		c.copyMem(dst, out, size)
+		c.storeImm(dst.plus(size-1), 0, asm.Byte)
+		if exact && t.Size > size {
+			c.zero(dst.plus(size), t.Size-size)
+		}
+	}
 	if !exact && size < t.Size {
 		c.storeImm(dst.plus(size), 0, asm.Byte)
 	}

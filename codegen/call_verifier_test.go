@@ -20,6 +20,8 @@ var callVerifierScripts = []string{
 	`tracepoint:task:task_rename /strncmp(args->newcomm, "gtrace", 6) == 0/ { printf("%s\n", args->newcomm); }`,
 	`BEGIN { $h = "hello world"; $n = "wor"; printf("%d %d %d %d\n", strstr($h, "o w"), strstr($h, $n), strstr($h, ""), strstr(comm, $h)); }`,
 	`BEGIN { if (strcontains(comm, "gt")) { @yes = 1; } @b = strcontains("abc", str($1)); print(strcontains("", "")); }`,
+	// Needles longer than the haystack's capacity.
+	`BEGIN { print(strcontains("hello", "hello-longer")); print(strstr("hello", "hello-longer")); $n = "a much longer needle"; print(strstr("hi", $n)); print(strcontains(comm, "a needle longer than comm is")); }`,
 	`tracepoint:sched:sched_process_exec { @[strcontains(str(args->filename), "bin")] = count(); @s[strstr(comm, "sh")] = count(); }`,
 	`BEGIN { $c = str_concat("abc", comm); printf("%s %s\n", $c, str_concat($c, "!")); @k[str_concat(comm, "-x")] = 1; @v = str_concat("", ""); }`,
 	`tracepoint:sched:sched_switch { @[str_concat(args->prev_comm, args->next_comm)] = count(); }`,

@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -51,6 +52,7 @@ func Compile(prog *lang.Program, sources map[string]string, opts Options) (*Obje
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
+	obj.addScratchMap()
 	if len(obj.Programs) > obj.Config.MaxBPFProgs {
 		return nil, fmt.Errorf("the script needs %d BPF programs, more than max_bpf_progs (%d)", len(obj.Programs), obj.Config.MaxBPFProgs)
 	}
@@ -177,7 +179,12 @@ func bucketCount(info *lang.MapInfo) int {
 
 // compileVariant lowers one variant of an action block to a program. A
 // construct the checker accepted but lowering cannot handle is reported
-// at the probe rather than crashing the program.
+// at the probe rather than crashing the program. Values larger than the
+// on_stack_limit config (32 bytes by default, as in bpftrace) live in
+// scratch space; a program that still needs more stack than BPF allows
+// is compiled again with all but the smallest values there. Values of 8
+// bytes or less always stay on the stack: the verifier knows a constant
+// key there, and needs no null check after looking it up in an array.
 func (o *Object) compileVariant(v *lang.Variant, opts Options) (pg *Program, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -190,19 +197,36 @@ func (o *Object) compileVariant(v *lang.Variant, opts Options) (pg *Program, err
 		return nil, &lang.Error{Pos: v.Probe.Pos, End: v.Probe.EndPos,
 			Msg: fmt.Sprintf("probe kind %s is not supported yet", v.Points[0].Kind)}
 	}
-	c := newCompiler(o, v, opts)
-	if err := c.lowerProgram(); err != nil {
-		return nil, err
+	actions, users := len(o.Actions), o.scratchUsers
+	var c *compiler
+	var code asm.Instructions
+	var pos []lang.Span
+	for _, onStack := range []int{max(o.Config.OnStackLimit, minOnStack), minOnStack} {
+		// A second attempt starts over.
+		o.Actions, o.scratchUsers = o.Actions[:actions], users
+		c = newCompiler(o, v, opts, onStack)
+		if err := c.lowerProgram(); err != nil {
+			return nil, err
+		}
+		c.checkHelpers()
+		c.scratchPrologue(c.exit)
+		name := kernelName("p", len(o.Programs), v.Points[0].Name)
+		code, pos, err = c.assemble(name)
+		var se *stackError
+		if !errors.As(err, &se) {
+			break
+		}
 	}
-	c.checkHelpers()
-	idx := len(o.Programs)
-	name := kernelName("p", idx, v.Points[0].Name)
-	code, pos, err := c.assemble(name)
+	if err == nil && c.scratch.max > maxScratch {
+		err = fmt.Errorf("the probe needs %d bytes of scratch space, more than the %d a per-CPU map value holds",
+			c.scratch.max, maxScratch)
+	}
 	if err != nil {
 		return nil, &lang.Error{Pos: v.Probe.Pos, End: v.Probe.EndPos, Msg: err.Error()}
 	}
+	o.scratchSize = max(o.scratchSize, c.scratch.max)
 	spec := &ebpf.ProgramSpec{
-		Name:         name,
+		Name:         kernelName("p", len(o.Programs), v.Points[0].Name),
 		Type:         kind.progType,
 		AttachType:   kind.attachType,
 		Instructions: code,
@@ -230,7 +254,7 @@ func (c *compiler) assemble(name string) (asm.Instructions, []lang.Span, error) 
 	code, pos, frame, err := assembleFunc(&c.b, c.opts.CPUv4)
 	if err != nil || len(c.funcs) == 0 {
 		if err == nil && frame > 512 {
-			err = fmt.Errorf("the probe needs %d bytes of stack, more than the 512 BPF allows", frame)
+			err = &stackError{need: frame}
 		}
 		return code, pos, err
 	}
@@ -257,7 +281,7 @@ func (c *compiler) assemble(name string) (asm.Instructions, []lang.Span, error) 
 		code, pos = append(code, fcode...), append(pos, fpos...)
 	}
 	if frame > 512 {
-		return nil, nil, fmt.Errorf("the probe and its loop bodies need %d bytes of stack, more than the 512 BPF allows", frame)
+		return nil, nil, &stackError{need: frame, loops: true}
 	}
 	return code, pos, nil
 }

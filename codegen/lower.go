@@ -35,6 +35,19 @@ type compiler struct {
 	capSize   int
 	capReg    vreg
 	owner     *lang.ForStmt
+	// capScratch holds the scratch-space offset of each shared variable
+	// too large for the capture region.
+	capScratch map[*lang.VarDecl]int
+
+	// Scratch space (scratch.go): values larger than onStack bytes go
+	// there; scratch hands out the program's space (its functions
+	// share it), scratchReg holds its address in the function being
+	// compiled (0 until used), scratchKey is the program's entry (-1
+	// until known).
+	onStack    int
+	scratch    frameAlloc
+	scratchReg vreg
+	scratchKey int
 }
 
 type loopLabels struct{ brk, cont int }
@@ -116,8 +129,8 @@ type val struct {
 	m     mem
 }
 
-func newCompiler(o *Object, v *lang.Variant, opts Options) *compiler {
-	return &compiler{obj: o, v: v, opts: opts, vars: map[*lang.VarDecl]*varSlot{}}
+func newCompiler(o *Object, v *lang.Variant, opts Options, onStack int) *compiler {
+	return &compiler{obj: o, v: v, opts: opts, vars: map[*lang.VarDecl]*varSlot{}, onStack: onStack, scratchKey: -1}
 }
 
 // at makes n the source position of the instructions emitted next and
@@ -144,6 +157,11 @@ func (c *compiler) lowerProgram() error {
 	if c.analyzeLoops() {
 		c.zero(mem{off: c.capBase}, c.capSize)
 		c.store(c.capMem(ctxSlot), c.ctx, asm.DWord)
+		for _, d := range c.v.Vars {
+			if off, ok := c.capScratch[d]; ok {
+				c.zero(c.scratchMem(off), d.Type.Size)
+			}
+		}
 	}
 	c.allocVars(nil)
 	if c.v.Pred != nil {
@@ -173,6 +191,10 @@ func (c *compiler) allocVars(owner *lang.ForStmt) {
 			c.vars[d] = &varSlot{mem: c.capMem(off), inMem: true}
 			continue
 		}
+		if off, ok := c.capScratch[d]; ok {
+			c.vars[d] = &varSlot{mem: c.scratchMem(off), inMem: true}
+			continue
+		}
 		if c.declOwner[d] != owner {
 			continue
 		}
@@ -180,7 +202,7 @@ func (c *compiler) allocVars(owner *lang.ForStmt) {
 		if isScalar(d.Type) {
 			s.reg = c.b.movImm(0)
 		} else {
-			s.mem, s.inMem = mem{off: c.b.frame.alloc(d.Type.Size)}, true
+			s.mem, s.inMem = c.temp(d.Type.Size), true
 			c.zero(s.mem, d.Type.Size)
 		}
 		c.vars[d] = s
@@ -198,8 +220,13 @@ func isScalar(t *lang.Type) bool {
 	return false
 }
 
-// temp reserves stack memory for the rest of the current statement.
+// temp reserves memory for a value of size bytes for the rest of the
+// current statement: on the stack, or in scratch space (scratch.go) when
+// the value is large.
 func (c *compiler) temp(size int) mem {
+	if size > c.onStack {
+		return c.scratchMem(c.scratch.allocUp(size))
+	}
 	return mem{off: c.b.frame.alloc(size)}
 }
 

@@ -165,13 +165,60 @@ func layout(a *Action, args []lang.Expr) {
 // event sends an action to user space through the ring buffer: it
 // reserves a record, writes the action's index and the arguments straight
 // into it, and submits it. A full ring buffer counts a lost event.
+//
+// Arguments that run statements (block expressions, expanded macros) may
+// send events of their own, which must come first: records reach user
+// space in the order they were reserved. Such arguments, and the ones
+// before them (evaluation stays left to right), are evaluated before the
+// record is reserved.
 func (c *compiler) event(a *Action, args []lang.Expr) {
 	layout(a, args)
+	early := 0
+	for i, e := range args {
+		if runsStatements(e) {
+			early = i + 1
+		}
+	}
+	vals := make([]val, early)
+	for i, e := range args[:early] {
+		vals[i] = c.evalEarly(e, a.Args[i].Type)
+	}
 	c.send(a, func(r mem) {
 		for i, e := range args {
-			c.into(e, r.plus(a.Args[i].Offset), a.Args[i].Type, false)
+			dst, t := r.plus(a.Args[i].Offset), a.Args[i].Type
+			if i < early {
+				c.storeVal(dst, vals[i], t, false)
+				continue
+			}
+			c.into(e, dst, t, false)
 		}
 	})
+}
+
+// runsStatements reports whether evaluating e runs statements.
+func runsStatements(e lang.Expr) bool {
+	found := false
+	lang.Inspect(e, func(n lang.Node) {
+		if _, ok := n.(*lang.BlockExpr); ok {
+			found = true
+		}
+	})
+	return found
+}
+
+// evalEarly evaluates e as type t into a register or a temporary of its
+// own, which code evaluated later cannot change.
+func (c *compiler) evalEarly(e lang.Expr, t *lang.Type) val {
+	if isScalar(t) && isScalar(e.Type()) {
+		v := c.value(e)
+		if v.konst {
+			return v
+		}
+		return val{t: v.t, reg: c.b.copyReg(c.reg(v))}
+	}
+	m := c.temp(t.Size)
+	c.into(e, m, t, true)
+	return val{t: t, inMem: true, m: m}
 }
 
 // send adds an action to the object and emits the code that sends its

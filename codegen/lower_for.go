@@ -36,18 +36,26 @@ const (
 
 // loopState is what compiling a callback replaces in the compiler.
 type loopState struct {
-	b      builder
-	vars   map[*lang.VarDecl]*varSlot
-	loops  []loopLabels
-	exit   int
-	ctx    vreg
-	capReg vreg
-	owner  *lang.ForStmt
+	b          builder
+	vars       map[*lang.VarDecl]*varSlot
+	loops      []loopLabels
+	exit       int
+	ctx        vreg
+	capReg     vreg
+	owner      *lang.ForStmt
+	scratchReg vreg
 }
 
-// analyzeLoops finds the map loops of the program, which variables each
-// loop body shares with its surroundings, and which loop (if any) owns
-// each variable; it lays out the capture region in the probe's frame.
+// analyzeLoops finds the loops of the program, which variables each loop
+// body shares with its surroundings, and which loop (if any) owns each
+// variable; it lays out the capture region in the probe's frame.
+//
+// Ownership follows the tree, not source positions: the copies of a
+// macro's body that expand it twice in one probe have the same spans.
+// A variable belongs to the innermost loop whose body holds its first
+// mention (its declaration: let, the loop variable, or the first
+// assignment); a loop variable to its loop. A variable mentioned in the
+// body of any other loop, or outside its own loop, is shared.
 func (c *compiler) analyzeLoops() bool {
 	var loops []*lang.ForStmt
 	lang.Inspect(c.v.Body, func(n lang.Node) {
@@ -58,7 +66,14 @@ func (c *compiler) analyzeLoops() bool {
 	if len(loops) == 0 {
 		return false
 	}
+	// The innermost loop whose body holds each node: outer loops come
+	// first in Inspect's order, so inner ones overwrite them.
+	inner := map[lang.Node]*lang.ForStmt{}
+	for _, l := range loops {
+		lang.Inspect(l.Body, func(n lang.Node) { inner[n] = l })
+	}
 	c.captured = map[*lang.VarDecl]int{}
+	c.capScratch = map[*lang.VarDecl]int{}
 	c.declOwner = map[*lang.VarDecl]*lang.ForStmt{}
 	c.starts = map[*lang.ForStmt]int{}
 	off := capHeader
@@ -68,32 +83,52 @@ func (c *compiler) analyzeLoops() bool {
 			off += 8
 		}
 	}
-	for _, d := range c.v.Vars {
-		// The innermost loop whose statement contains the declaration.
-		for _, l := range loops {
-			if within(d.Span, l.Span) && (c.declOwner[d] == nil || within(l.Span, c.declOwner[d].Span)) {
-				c.declOwner[d] = l
-			}
+	seen := map[*lang.VarDecl]bool{}
+	declare := func(d *lang.VarDecl, owner *lang.ForStmt) {
+		if d != nil && !seen[d] {
+			seen[d] = true
+			c.declOwner[d] = owner
 		}
 	}
-	for _, l := range loops {
-		lang.Inspect(l.Body, func(n lang.Node) {
-			v, ok := n.(*lang.Var)
-			if !ok || v.Decl == nil || within(v.Decl.Span, l.Span) {
-				return
-			}
-			if _, done := c.captured[v.Decl]; !done && v.Decl.Type != nil {
-				c.captured[v.Decl] = off
-				off += (v.Decl.Type.Size + 7) &^ 7
-			}
-		})
+	var refs []*lang.Var
+	lang.Inspect(c.v.Body, func(n lang.Node) {
+		switch n := n.(type) {
+		case *lang.ForStmt:
+			declare(n.Decl, n)
+		case *lang.LetStmt:
+			declare(n.Decl, inner[n])
+		case *lang.Var:
+			declare(n.Decl, inner[n])
+			refs = append(refs, n)
+		}
+	})
+	for d, owner := range c.declOwner {
+		if owner == nil {
+			delete(c.declOwner, d)
+		}
+	}
+	for _, v := range refs {
+		d := v.Decl
+		if d == nil || d.Type == nil || inner[v] == c.declOwner[d] {
+			continue
+		}
+		if _, done := c.captured[d]; done {
+			continue
+		}
+		if _, done := c.capScratch[d]; done {
+			continue
+		}
+		if d.Type.Size > c.onStack {
+			// Too large for the stack: every function reaches the
+			// program's scratch space at the same offsets.
+			c.capScratch[d] = c.scratch.allocUp(d.Type.Size)
+			continue
+		}
+		c.captured[d] = off
+		off += (d.Type.Size + 7) &^ 7
 	}
 	c.capBase, c.capSize = c.b.frame.alloc(off), off
 	return true
-}
-
-func within(inner, outer lang.Span) bool {
-	return inner.Pos.Offset >= outer.Pos.Offset && inner.EndPos.Offset <= outer.EndPos.Offset
 }
 
 // capMem returns a location in the capture region, from the probe or from
@@ -129,18 +164,21 @@ func (c *compiler) forMap(s *lang.ForStmt) error {
 }
 
 // forRange lowers for ($i : start..end) (end excluded): bpf_loop runs the
-// body end-start times (none when end <= start), passing the count so far.
+// body end-start times, passing the count so far. An empty range (end <=
+// start) skips the helper call altogether: when the verifier knows the
+// count is 0 it never looks at the callback, and the kernel (6.18 at
+// least) then drops the callback as dead code while the instruction that
+// takes its address stays, failing the load with EFAULT ("verifier bug:
+// No program to jit"). Behind the branch, that instruction is dead too.
 func (c *compiler) forRange(s *lang.ForStmt) error {
 	start := c.b.copyReg(c.reg(c.value(s.First)))
 	n := c.b.alu(asm.Sub, c.b.copyReg(c.reg(c.value(s.End))), start)
-	run := c.b.newLabel()
-	c.b.jumpImm(asm.JSGT, n, 0, run)
-	c.b.setImm(n, 0)
-	c.b.mark(run)
+	empty := c.b.newLabel()
+	c.b.jumpImm(asm.JSLE, n, 0, empty)
 	// The start goes to the callback through the loop's own slot in the
 	// capture region.
 	c.store(c.capMem(c.starts[s]), start, asm.DWord)
-	return c.loop(s, func(fn vreg) {
+	err := c.loop(s, func(fn vreg) {
 		c.b.call(asm.FnLoop, n, fn, c.addr(c.capMem(0)), c.b.movImm(0))
 	}, func() {
 		// (index, capture region): $i = start + index.
@@ -150,6 +188,8 @@ func (c *compiler) forRange(s *lang.ForStmt) error {
 		c.allocVars(s)
 		c.writeScalar(s.Decl, val{t: s.Decl.Type, reg: c.b.alu(asm.Add, idx, c.load(c.capMem(c.starts[s]), asm.DWord, false))})
 	})
+	c.b.mark(empty)
+	return err
 }
 
 // loop compiles s's body as a callback (prologue sets up its variables),
@@ -180,13 +220,15 @@ func (c *compiler) param(i int) vreg {
 // callback compiles a loop body as a function returning 0 to go on and 1
 // to stop.
 func (c *compiler) callback(name string, s *lang.ForStmt, prologue func()) error {
-	saved := loopState{c.b, c.vars, c.loops, c.exit, c.ctx, c.capReg, c.owner}
+	saved := loopState{c.b, c.vars, c.loops, c.exit, c.ctx, c.capReg, c.owner, c.scratchReg}
 	defer func() {
 		c.b, c.vars, c.loops, c.exit, c.ctx, c.capReg, c.owner = saved.b, saved.vars, saved.loops, saved.exit, saved.ctx, saved.capReg, saved.owner
+		c.scratchReg = saved.scratchReg
 	}()
 	c.b = builder{pos: s.Span}
 	c.vars = map[*lang.VarDecl]*varSlot{}
 	c.owner = s
+	c.scratchReg = 0
 	c.exit = c.b.newLabel()
 	stop, next := c.b.newLabel(), c.b.newLabel()
 	prologue()
@@ -202,6 +244,7 @@ func (c *compiler) callback(name string, s *lang.ForStmt, prologue func()) error
 	c.storeImm(c.capMem(flagSlot), flagReturn, asm.DWord)
 	c.b.exit(c.b.movImm(1))
 	c.checkHelpers()
+	c.scratchPrologue(stop)
 	c.funcs = append(c.funcs, &function{name: name, b: c.b})
 	return nil
 }

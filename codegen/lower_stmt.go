@@ -16,8 +16,11 @@ func (c *compiler) block(b *lang.Block) error {
 // stmt lowers one statement. Temporaries it allocates are released when
 // it ends.
 func (c *compiler) stmt(s lang.Stmt) error {
-	mark := c.b.frame.mark()
-	defer c.b.frame.release(mark)
+	mark, smark := c.b.frame.mark(), c.scratch.mark()
+	defer func() {
+		c.b.frame.release(mark)
+		c.scratch.release(smark)
+	}()
 	defer c.restore(c.at(s))
 	switch s := s.(type) {
 	case *lang.ExprStmt:

@@ -36,6 +36,10 @@ type Object struct {
 	Sources map[string]string
 	// Warnings from the checker, to print before running.
 	Warnings []*lang.Error
+
+	// Scratch space (scratch.go): how many programs use it, and the
+	// most one needs.
+	scratchUsers, scratchSize int
 }
 
 // Program is one BPF program and where it attaches.

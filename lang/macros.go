@@ -140,6 +140,7 @@ func (x *macroExpander) instantiate(m *Macro, args []Expr, at Span) Expr {
 		}
 		return e
 	})
+	substituteTypeSpecs(body, exprs)
 	// Macros the body calls.
 	x.depth++
 	rewriteExprs(reflect.ValueOf(body), x.expand)
@@ -152,6 +153,60 @@ func (x *macroExpander) instantiate(m *Macro, args []Expr, at Span) Expr {
 		}
 	}
 	return block
+}
+
+// substituteTypeSpecs replaces expression parameters the parser read as
+// type names: typeof(x) and sizeof(x) with x a parameter name the type of
+// (or size of) the expression passed, as bpftrace substitutes the
+// identifier wherever it appears.
+func substituteTypeSpecs(body *Block, exprs map[string]Expr) {
+	if len(exprs) == 0 {
+		return
+	}
+	eachNode(reflect.ValueOf(body), func(v reflect.Value) {
+		switch n := v.Interface().(type) {
+		case *TypeSpec:
+			if arg, ok := exprs[n.Name]; ok && n.wrapped && n.Typeof == nil {
+				n.Name, n.Typeof = "", cloneExpr(arg)
+			}
+		case *SizeofExpr:
+			if n.Of == nil || len(n.Of.Suffix) > 0 || n.Of.wrapped {
+				return
+			}
+			if arg, ok := exprs[n.Of.Name]; ok {
+				n.Of, n.X = nil, cloneExpr(arg)
+			}
+		}
+	})
+}
+
+// eachNode calls f for every pointer to a struct reachable from v, parents
+// first.
+func eachNode(v reflect.Value, f func(reflect.Value)) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() && v.Elem().Kind() == reflect.Struct && v.Type() != typePtr {
+			f(v)
+			eachNode(v.Elem(), f)
+		}
+	case reflect.Interface:
+		if !v.IsNil() {
+			eachNode(v.Elem(), f)
+		}
+	case reflect.Struct:
+		if v.Type() == typeType || v.Type() == posType {
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				eachNode(v.Field(i), f)
+			}
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			eachNode(v.Index(i), f)
+		}
+	}
 }
 
 // renameDecls renames variables declared by let and for, which are
