@@ -23,10 +23,11 @@ func expandTracepoint(c *checker, ap *AttachPoint, parts []string) ([]*ProbePoin
 	category, name := parts[0], parts[1]
 	if !hasWildcard(category) && !hasWildcard(name) {
 		// Checking one tracepoint is cheaper than listing them all.
-		if _, err := c.kernel().TracepointFormat(category, name); err != nil {
+		f, err := c.kernel().TracepointFormat(category, name)
+		if err != nil {
 			return nil, errorAt(ap.Span, "tracepoint not found: %s:%s", category, name)
 		}
-		return []*ProbePoint{{Name: formatPointName("tracepoint", category, name), Target: category, Func: name}}, nil
+		return []*ProbePoint{{Name: formatPointName("tracepoint", category, name), Target: category, Func: name, EventID: f.ID}}, nil
 	}
 	found, err := c.kernel().Tracepoints(category, name)
 	if err != nil {
@@ -48,6 +49,7 @@ func tracepointArgs(c *checker, p *ProbePoint) (*Type, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.EventID = f.ID
 	space := AddrKernel
 	if p.Target == "syscalls" {
 		space = AddrUser

@@ -18,6 +18,9 @@ type ProbePoint struct {
 	Target string
 	// Func is the tracepoint or function name.
 	Func string
+	// EventID is a tracepoint's event id, read with its format file (0
+	// when unknown).
+	EventID uint32
 	// Unit and Count describe timed probes: interval:ms:100 has Unit "ms"
 	// and Count 100; Unit "hz" makes Count a frequency.
 	Unit  string

@@ -101,6 +101,24 @@ func probeError(pt *lang.ProbePoint, err error) error {
 }
 
 func attachTracepoint(prog *ebpf.Program, pt *lang.ProbePoint, _ attachEnv) ([]io.Closer, error) {
+	if pt.EventID != 0 {
+		// The compiler read the event id with the format file: open the
+		// perf event and link the program to it, which spares
+		// cilium/ebpf's tracefs lookup and a feature probe at startup.
+		attr := perfEventAttr(unix.PERF_TYPE_TRACEPOINT, uint64(pt.EventID))
+		attr.Sample_type = unix.PERF_SAMPLE_RAW
+		attr.Sample = 1
+		attr.Wakeup = 1
+		closers, err := attachPerfEvents(prog, &attr, []int{-1}, []int{0})
+		if err == nil {
+			return closers, nil
+		}
+		for _, c := range closers {
+			c.Close()
+		}
+		// Kernels without perf links (before 5.15), or an id gone
+		// stale: cilium/ebpf's way finds out and says why.
+	}
 	l, err := link.Tracepoint(pt.Target, pt.Func, prog, nil)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
 	"strconv"
 	"strings"
 
@@ -62,16 +63,29 @@ func Prewarm() (wait func()) {
 		if err == nil {
 			m.Close()
 		}
+		// The program reads memory as most scripts' programs do, so that
+		// cilium/ebpf's check for bpf_probe_read_kernel runs here too.
 		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-			Type:         ebpf.RawTracepoint,
-			License:      "GPL",
-			Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+			Type:    ebpf.RawTracepoint,
+			License: "GPL",
+			Instructions: asm.Instructions{
+				asm.Mov.Reg(asm.R1, asm.R10),
+				asm.Add.Imm(asm.R1, -8),
+				asm.Mov.Imm(asm.R2, 8),
+				asm.Mov.Imm(asm.R3, 0),
+				asm.FnProbeReadKernel.Call(),
+				asm.Mov.Imm(asm.R0, 0),
+				asm.Return(),
+			},
 		})
 		if err != nil {
 			return
 		}
 		prog.Run(&ebpf.RunOptions{Context: make([]byte, 8)})
 		prog.Close()
+		// cilium/ebpf tests for BPF links before the first one it
+		// creates; an invalid target fails right after the test.
+		_, _ = link.AttachRawLink(link.RawLinkOptions{Target: -1})
 	}()
 	return func() { <-done }
 }
