@@ -18,6 +18,7 @@ func init() {
 	calls["nsecs"] = lowerNsecs
 	intos["pton"] = lowerPtonInto
 	calls["static_assert"] = func(c *compiler, e *lang.Call) val { return val{t: e.Type()} }
+	calls["assert_str"] = calls["static_assert"]
 }
 
 // lowerBswap reverses the bytes of an integer of 8, 16, 32 or 64 bits.

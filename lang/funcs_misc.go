@@ -28,6 +28,7 @@ func init() {
 		"is_literal":          {1, 1, checkIsLiteral},
 		"is_err":              {1, 1, checkIsErr},
 		"static_assert":       {2, 2, checkStaticAssert},
+		"assert_str":          {1, 1, checkAssertStr},
 		"fail":                {1, -1, checkFail},
 	} {
 		functions[name] = spec
@@ -267,6 +268,30 @@ func checkStaticAssert(c *checker, call *Call) *Type {
 		return nil
 	case !v:
 		c.errorf(call, "%s", msg.Value)
+		return nil
+	}
+	return TypeNone
+}
+
+// assert_str(x): a compile-time check, as the newest bpftrace's macro,
+// that x is string-like: a string, an array of chars or a pointer to
+// chars. The argument is not run.
+func checkAssertStr(c *checker, call *Call) *Type {
+	t := c.expr(call.Args[0])
+	if t == nil {
+		return nil
+	}
+	char := func(e *Type) bool { return e != nil && e.Kind == KindInt && e.Bits == 8 }
+	switch {
+	case t.Kind == KindString:
+	case t.Kind == KindArray && !char(t.Elem):
+		c.errorf(call, "string-like arrays must contain a char-like type")
+		return nil
+	case t.Kind == KindPointer && !char(t.Elem):
+		c.errorf(call, "string-like pointers must point to a char-like type")
+		return nil
+	case t.Kind != KindArray && t.Kind != KindPointer:
+		c.errorf(call, "string-like values must be either strings, arrays or pointers")
 		return nil
 	}
 	return TypeNone
