@@ -29,6 +29,7 @@ func init() {
 		"is_err":              {1, 1, checkIsErr},
 		"static_assert":       {2, 2, checkStaticAssert},
 		"assert_str":          {1, 1, checkAssertStr},
+		"find":                {3, 3, checkFind},
 		"fail":                {1, -1, checkFail},
 	} {
 		functions[name] = spec
@@ -439,4 +440,47 @@ func boolInt(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+// find(@m, k, $v): whether @m has the key k, setting $v to its value when
+// it does. It expands, once, into the block expression
+//
+//	{ let $k = k; let $found = has_key(@m, $k); if ($found) { $v = @m[$k]; } $found }
+//
+// whose hidden variables live only in the block.
+func checkFind(c *checker, call *Call) *Type {
+	if call.Expansion == nil {
+		m, ok := call.Args[0].(*MapExpr)
+		if !ok || m.Indexed {
+			for _, a := range call.Args {
+				c.expr(a)
+			}
+			c.errorf(call, "find() expects a map as its first argument")
+			return nil
+		}
+		v, ok := call.Args[2].(*Var)
+		if !ok {
+			c.expr(call.Args[1])
+			c.errorf(call.Args[2], "find() expects a scratch variable for the value")
+			return nil
+		}
+		if info, known := c.maps[m.Name]; known && info.Key == nil && info.Value != nil {
+			c.errorf(call, "find() expects a map with explicit keys (non-scalar map)")
+			return nil
+		}
+		at := call.Span
+		key, found := "$__find_key", "$__find_found"
+		keyVar := func() Expr { return &Var{Span: at, Name: key} }
+		foundVar := func() Expr { return &Var{Span: at, Name: found} }
+		call.Expansion = &BlockExpr{Span: at, Block: &Block{Span: at, Stmts: []Stmt{
+			&LetStmt{Span: at, Var: key, Value: call.Args[1], Semi: true},
+			&LetStmt{Span: at, Var: found, Value: &Call{Span: at, Name: "has_key",
+				Args: []Expr{&MapExpr{Span: m.Span, Name: m.Name}, keyVar()}}, Semi: true},
+			&IfStmt{Span: at, Cond: foundVar(), Then: &Block{Span: at, Stmts: []Stmt{
+				&ExprStmt{Span: at, X: v, Op: "=",
+					Value: &MapExpr{Span: m.Span, Name: m.Name, Keys: []Expr{keyVar()}, Indexed: true}, Semi: true},
+			}}},
+		}}, Value: foundVar()}
+	}
+	return c.expr(call.Expansion)
 }
