@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/gtrace/gtrace/internal/e2e"
 	"github.com/gtrace/gtrace/internal/testenv"
 )
 
@@ -16,5 +17,10 @@ func TestMain(m *testing.M) {
 	if os.Geteuid() != 0 && !testenv.Required() && flag.Lookup("test.run").Value.String() == "" {
 		flag.Set("test.run", "^Test")
 	}
-	os.Exit(m.Run())
+	// The examples load programs: hold the lock other packages' tests
+	// take while they count the system's BPF programs.
+	unlock := e2e.Lock()
+	code := m.Run()
+	unlock()
+	os.Exit(code)
 }
