@@ -133,6 +133,9 @@ type ExprStmt struct {
 	Op    string `parser:"(@('=' | '+=' | '-=' | '*=' | '/=' | '%=' | '&=' | '|=' | '^=' | '<<=' | '>>=')"`
 	Value Expr   `parser:" @@)?"`
 	Semi  bool   `parser:"(@';' ';'*)?"`
+	// discard marks `_ = x`, which the checker turns into the expression
+	// statement x without the warning for a discarded value.
+	discard bool
 }
 
 // LetStmt declares a scratch variable: let $x [: type] [= value].

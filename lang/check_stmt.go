@@ -257,10 +257,20 @@ func (c *checker) declare(name string, t *Type, at Node, explicit bool) *VarDecl
 }
 
 func (c *checker) exprStmt(s *ExprStmt) {
+	if id, ok := s.X.(*Ident); ok && id.Name == "_" && s.Op == "=" {
+		// The discard expression: `_ = x` runs x and drops its value.
+		s.X, s.Op, s.Value, s.discard = s.Value, "", nil, true
+	}
 	if s.Op == "" {
 		t := c.expr(s.X)
 		if call, ok := s.X.(*Call); ok && aggregations[call.Name] != AggNone && t != nil {
 			c.errorf(s.X, "%s() should be directly assigned to a map", call.Name)
+			return
+		}
+		if !s.discard && t != nil && t.Kind != KindNone && !discardable(s.X) {
+			// As the newest bpftrace: a value computed for nothing is
+			// likely a mistake; `_ = x` says it is not.
+			c.warnf(s, "Return value discarded.")
 		}
 		return
 	}
@@ -274,6 +284,19 @@ func (c *checker) exprStmt(s *ExprStmt) {
 		c.expr(s.Value)
 		c.errorf(s.X, "Invalid assignment target: only maps and scratch variables can be assigned")
 	}
+}
+
+// discardable reports whether an expression statement is run for its
+// effect, so that dropping its value is expected: ++ and --, and delete(),
+// whose result says whether the key was there.
+func discardable(e Expr) bool {
+	switch e := e.(type) {
+	case *IncDec:
+		return true
+	case *Call:
+		return e.Name == "delete"
+	}
+	return false
 }
 
 // compoundOp returns the binary operator of a compound assignment.

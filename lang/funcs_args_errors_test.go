@@ -343,6 +343,8 @@ func TestFunctionArgumentWarnings(t *testing.T) {
 		// Not a function, but the same kind of check: the newest bpftrace
 		// warns about a declared map nothing uses.
 		{`let @a = percpuhash(1); BEGIN { }`, `stdin:1:1-24: Unused map: @a`},
+		{`BEGIN { @a[1] = 1; has_key(@a, 1); }`, `stdin:1:20-35: Return value discarded.`},
+		{`BEGIN { @a[1] = 1; _ = has_key(@a, 1); $x = 1; $x++; delete(@a, 1); }`, ``},
 		{`BEGIN { $v = 300; let $x: uint8 = $v; }`, `stdin:1:35-37: Expression of type: int64 being cast to type: uint8. This may cause unexpected results. Use an explicit cast to suppress this warning.`},
 	}
 	for _, c := range cases {
