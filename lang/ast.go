@@ -77,6 +77,21 @@ type CStruct struct {
 	Fields []*CField `parser:"'{' @@* '}' ';'*"`
 }
 
+// CEnum is a C enum definition in the script: its enumerators become
+// integer constants, and `enum Name` an int.
+type CEnum struct {
+	Span
+	Name   string        `parser:"'enum' @Ident?"`
+	Values []*CEnumValue `parser:"'{' (@@ (',' @@)* ','?)? '}' ';'*"`
+}
+
+// CEnumValue is one enumerator, with its value when written.
+type CEnumValue struct {
+	Span
+	Name  string `parser:"@Ident"`
+	Value string `parser:"('=' @('-'? Int))?"`
+}
+
 // CField is one member declaration of a CStruct: type words, pointer
 // stars, the name, array dimensions.
 type CField struct {
@@ -110,6 +125,7 @@ func (*Macro) item()       {}
 func (*Preproc) item()     {}
 func (*MapDecl) item()     {}
 func (*CStruct) item()     {}
+func (*CEnum) item()       {}
 func (*ConfigBlock) item() {}
 func (*Probe) item()       {}
 

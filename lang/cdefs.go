@@ -44,6 +44,8 @@ func (c *checker) cdefs() {
 			st := &Type{Kind: KindStruct, Name: name}
 			c.cstructs[name] = st
 			c.layout(st, it)
+		case *CEnum:
+			c.cenum(it)
 		case *Preproc:
 			c.preproc(it)
 		case *MapDecl:
@@ -51,6 +53,38 @@ func (c *checker) cdefs() {
 		case *Import:
 			c.errs = append(c.errs, errorAt(it.Span, "imports are not resolved here (see lang.ResolveImports)"))
 		}
+	}
+}
+
+// cenum defines an enum's enumerators as constants, numbered as C numbers
+// them, and `enum Name` as an int.
+func (c *checker) cenum(e *CEnum) {
+	if e.Name != "" {
+		name := "enum " + e.Name
+		if _, dup := c.cstructs[name]; dup {
+			c.errs = append(c.errs, errorAt(e.Span, "%s is defined twice", name))
+			return
+		}
+		c.cstructs[name] = IntType(32, true)
+	}
+	next := int64(0)
+	for _, v := range e.Values {
+		if v.Value != "" {
+			n, err := parseIntLiteral(strings.TrimPrefix(v.Value, "-"))
+			if err != nil || n > 1<<63-1 {
+				c.errs = append(c.errs, errorAt(v.Span, "enumerator %s: invalid value %s", v.Name, v.Value))
+				continue
+			}
+			next = int64(n)
+			if strings.HasPrefix(v.Value, "-") {
+				next = -next
+			}
+		}
+		if _, dup := c.defines[v.Name]; dup {
+			c.errs = append(c.errs, errorAt(v.Span, "%s is defined twice", v.Name))
+		}
+		c.defines[v.Name] = next
+		next++
 	}
 }
 

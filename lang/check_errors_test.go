@@ -24,6 +24,8 @@ func TestStatementErrors(t *testing.T) {
 		{`BEGIN { $a = (uint32)(uint8[8])1; }`, `stdin:1:14-33: Cannot cast from "uint8[8]" to "uint32"`},
 		{`BEGIN { $a = (int32[])"abcdef"; }`, `stdin:1:15-22: Cannot cast from "string[7]" to "int32[]"`},
 		{`BEGIN { $a = (string[])1; }`, `stdin:1:15-23: Cannot cast from "int64" to "string[64][]"`},
+		{`enum { A }; enum { A } BEGIN { }`, `stdin:1:20: A is defined twice`},
+		{`enum E { A }; enum E { B } BEGIN { }`, `stdin:1:15-27: enum E is defined twice`},
 		{`BEGIN { let $z: uint8 = 300; }`, `stdin:1:25-28: Type mismatch for $z: the value 300 does not fit in the variable's type 'uint8'`},
 		{`BEGIN { let $a: uint16 = -1; }`, `stdin:1:26-28: Type mismatch for $a: the value -1 does not fit in the variable's type 'uint16'`},
 		{`BEGIN { let $x: uint8 = 5; $x = 1000; }`, `stdin:1:33-37: Type mismatch for $x: the value 1000 does not fit in the variable's type 'uint8'`},

@@ -44,6 +44,7 @@ func init() {
 		"config": subParser[ConfigBlock, Item](),
 		"import": subParser[Import, Item](),
 		"struct": subParser[CStruct, Item](),
+		"enum":   subParser[CEnum, Item](),
 		"let":    subParser[MapDecl, Item](),
 		"macro":  subParser[Macro, Item](),
 		"":       subParser[Probe, Item](),

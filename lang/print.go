@@ -46,6 +46,13 @@ func (d *dumper) item(it Item) {
 			d.line("%s %s", typ.String(), name)
 		}
 		d.depth--
+	case *CEnum:
+		d.line("enum %s", it.Name)
+		d.depth++
+		for _, v := range it.Values {
+			d.line("%s %s", v.Name, v.Value)
+		}
+		d.depth--
 	case *Macro:
 		d.nested("macro "+it.Name+"("+strings.Join(it.Params, ", ")+")", it.Body)
 	case *MapDecl:

@@ -123,6 +123,10 @@ func definitionKey(it lang.Item, text string) string {
 	switch it := it.(type) {
 	case *lang.CStruct:
 		return it.Kind + " " + it.Name
+	case *lang.CEnum:
+		if it.Name != "" {
+			return "enum " + it.Name
+		}
 	case *lang.MapDecl:
 		return "map " + it.Name
 	case *lang.Macro:
