@@ -409,6 +409,9 @@ func (p *exprParser) primary() (Expr, error) {
 		}
 		return m, nil
 	case tokIdent:
+		if t.Value == "if" {
+			return p.ifExpr()
+		}
 		return p.identOrCall()
 	case tokPunct:
 		switch t.Value {
@@ -419,6 +422,40 @@ func (p *exprParser) primary() (Expr, error) {
 		}
 	}
 	return nil, p.unexpected("")
+}
+
+// ifExpr parses if used as an expression, as the newest bpftrace allows:
+// `if (c) { a } else { b }` (the else may be another if) is c ? {a} : {b},
+// whose branches are blocks with values.
+func (p *exprParser) ifExpr() (Expr, error) {
+	start := p.next().Pos
+	cond, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	if !p.is("{") {
+		return nil, p.unexpected("{")
+	}
+	then, err := p.blockExpr()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect("else"); err != nil {
+		return nil, err
+	}
+	var els Expr
+	switch {
+	case p.is("if"):
+		els, err = p.ifExpr()
+	case p.is("{"):
+		els, err = p.blockExpr()
+	default:
+		return nil, p.unexpected("{ or if")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Ternary{Span: Span{start, els.Loc().EndPos}, Cond: cond, Then: then, Else: els}, nil
 }
 
 // blockExpr parses { statements; value } with the participle grammar.
@@ -451,8 +488,55 @@ func blockValue(b *Block) Expr {
 			b.Stmts = b.Stmts[:n-1]
 			return &BlockExpr{Span: s.Block.Span, Block: s.Block, Value: v}
 		}
+	case *IfStmt:
+		// An if whose every branch ends in a value is an if expression.
+		if ifHasValue(s) {
+			b.Stmts = b.Stmts[:n-1]
+			return ifValue(s)
+		}
 	}
 	return nil
+}
+
+// ifHasValue reports whether every branch of an if statement, which must
+// have an else, ends in a value.
+func ifHasValue(s *IfStmt) bool {
+	if s.Else == nil || !endsInValue(s.Then) {
+		return false
+	}
+	if s.Else.If != nil {
+		return ifHasValue(s.Else.If)
+	}
+	return endsInValue(s.Else.Block)
+}
+
+// endsInValue reports whether blockValue would find a value in b.
+func endsInValue(b *Block) bool {
+	if len(b.Stmts) == 0 {
+		return false
+	}
+	switch s := b.Stmts[len(b.Stmts)-1].(type) {
+	case *ExprStmt:
+		return s.Op == "" && !s.Semi
+	case *BlockStmt:
+		return endsInValue(s.Block)
+	case *IfStmt:
+		return ifHasValue(s)
+	}
+	return false
+}
+
+// ifValue turns an if statement that ifHasValue accepts into the
+// expression cond ? {then} : {else}.
+func ifValue(s *IfStmt) Expr {
+	then := &BlockExpr{Span: s.Then.Span, Block: s.Then, Value: blockValue(s.Then)}
+	var els Expr
+	if s.Else.If != nil {
+		els = ifValue(s.Else.If)
+	} else {
+		els = &BlockExpr{Span: s.Else.Block.Span, Block: s.Else.Block, Value: blockValue(s.Else.Block)}
+	}
+	return &Ternary{Span: s.Span, Cond: s.Cond, Then: then, Else: els}
 }
 
 // list parses comma separated expressions up to the closing token, which it
