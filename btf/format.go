@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Type prefixes of dynamically sized tracepoint fields.
@@ -213,7 +214,9 @@ func parseField(s string) (TracepointField, error) {
 
 // funcPtrName finds the declarator name in a function pointer declaration
 // such as "void (*fn)(int)".
-var funcPtrName = regexp.MustCompile(`\(\s*\*\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)`)
+var funcPtrName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\(\s*\*\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)`)
+})
 
 // parseDecl splits a C declaration into the declared name and its
 // normalised type.
@@ -227,7 +230,7 @@ func parseDecl(decl string) (name, typ string, err error) {
 		}
 	}
 
-	if m := funcPtrName.FindStringSubmatchIndex(rest); m != nil {
+	if m := funcPtrName().FindStringSubmatchIndex(rest); m != nil {
 		name = rest[m[2]:m[3]]
 		typ = rest[:m[2]] + rest[m[3]:]
 		return name, joinLoc(loc, normalizeType(typ)), nil

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -31,7 +32,7 @@ func (e *LoadError) Error() string { return e.Err.Error() }
 // Unwrap exposes the positioned error to errors.As.
 func (e *LoadError) Unwrap() error { return e.Err }
 
-var insnLine = regexp.MustCompile(`^(\d+): \(`)
+var insnLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+): \(`) })
 
 // loadError explains a failed load in terms of the script.
 func (r *runner) loadError(err error) error {
@@ -57,7 +58,7 @@ func (r *runner) loadError(err error) error {
 	last := -1
 	var log []string
 	for _, line := range ve.Log {
-		if m := insnLine.FindStringSubmatch(line); m != nil {
+		if m := insnLine().FindStringSubmatch(line); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			if i, ok := index[n]; ok {
 				last = i

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gtrace/gtrace/btf"
 	"github.com/gtrace/gtrace/lang"
@@ -20,7 +21,7 @@ type completer struct {
 	typed func() (seen, pending string)
 }
 
-var mapName = regexp.MustCompile(`@[A-Za-z_][A-Za-z0-9_]*`)
+var mapName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`@[A-Za-z_][A-Za-z0-9_]*`) })
 
 // Do implements readline.AutoCompleter: it returns the candidates'
 // remaining text and the length of the word they complete.
@@ -39,7 +40,7 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 		word = strings.TrimLeft(before, " ")
 	case strings.HasPrefix(word, "@"):
 		// Map names in what was typed, the word being completed aside.
-		cands = mapName.FindAllString(seen+pending+"\n"+before[:start]+" "+string(line[pos:]), -1)
+		cands = mapName().FindAllString(seen+pending+"\n"+before[:start]+" "+string(line[pos:]), -1)
 	case scan(pending+"\n"+before).depth > 0:
 		cands = append(cands, lang.BuiltinNames()...)
 		for _, f := range lang.FunctionNames() {
