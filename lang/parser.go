@@ -61,7 +61,7 @@ func init() {
 		"break":    jump,
 		"continue": jump,
 		"{":        subParser[BlockStmt, Stmt](),
-		"":         subParser[ExprStmt, Stmt](),
+		"":         parseExprStmt,
 	}
 }
 
@@ -85,6 +85,35 @@ func subParser[T any, I any]() func(*lexer.PeekingLexer) (I, error) {
 		}
 		return any(v).(I), nil
 	}
+}
+
+// assignOps are the operators of assignment statements.
+var assignOps = map[string]bool{"=": true, "+=": true, "-=": true, "*=": true, "/=": true, "%=": true,
+	"&=": true, "|=": true, "^=": true, "<<=": true, ">>=": true}
+
+// parseExprStmt parses an expression statement, possibly an assignment,
+// by hand: participle's optional group would backtrack over an assignment
+// whose value is missing and blame the operator, where bpftrace reports
+// the token after it (`@x = ;`: "unexpected ;").
+func parseExprStmt(lex *lexer.PeekingLexer) (Stmt, error) {
+	p := &exprParser{lex: lex}
+	x, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	s := &ExprStmt{Span: x.Loc(), X: x}
+	if t := p.peek(); t.Type == tokPunct && assignOps[t.Value] {
+		s.Op = p.next().Value
+		if s.Value, err = p.expr(); err != nil {
+			return nil, err
+		}
+		s.EndPos = s.Value.Loc().EndPos
+	}
+	for p.is(";") {
+		s.Semi = true
+		s.EndPos = endOf(p.next())
+	}
+	return s, nil
 }
 
 // parseItem parses a top-level item, chosen by its first token.

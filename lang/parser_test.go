@@ -213,3 +213,18 @@ func TestTracepointPointerTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestAssignmentWithoutValue checks that a missing assignment value is
+// reported at the token after the operator, as bpftrace reports it.
+func TestAssignmentWithoutValue(t *testing.T) {
+	for src, want := range map[string]string{
+		`BEGIN { @x = ; }`:  "stdin:1:14: syntax error, unexpected ;",
+		`BEGIN { $x += ; }`: "stdin:1:15: syntax error, unexpected ;",
+		`BEGIN { @x = }`:    "stdin:1:14: syntax error, unexpected }",
+	} {
+		_, err := Parse("", src)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want %s", src, err, want)
+		}
+	}
+}
