@@ -49,6 +49,7 @@ type ConfigEntry struct {
 }
 
 // Probe is an action block: attach points, an optional predicate and a body.
+// parseProbe (parser.go) parses it as its tags describe.
 type Probe struct {
 	Span
 	Attach []*AttachPoint `parser:"@@ (',' @@)* ','?"`
@@ -143,6 +144,7 @@ type Stmt interface {
 
 // ExprStmt is an expression or an assignment, as a statement. Op is empty
 // for a plain expression statement, "=" or a compound operator otherwise.
+// parseExprStmt (parser.go) parses it as its tags describe.
 type ExprStmt struct {
 	Span
 	X     Expr   `parser:"@@"`

@@ -47,7 +47,7 @@ func init() {
 		"enum":   subParser[CEnum, Item](),
 		"let":    subParser[MapDecl, Item](),
 		"macro":  subParser[Macro, Item](),
-		"":       subParser[Probe, Item](),
+		"":       parseProbe,
 	}
 	itemParsers["union"] = itemParsers["struct"]
 	jump := subParser[JumpStmt, Stmt]()
@@ -114,6 +114,48 @@ func parseExprStmt(lex *lexer.PeekingLexer) (Stmt, error) {
 		s.EndPos = endOf(p.next())
 	}
 	return s, nil
+}
+
+// parseProbe parses an action block, `points [/predicate/] { body }`, by
+// hand around participle's block parser: a one-liner then builds no
+// grammar of its own for it.
+func parseProbe(lex *lexer.PeekingLexer) (Item, error) {
+	p := &exprParser{lex: lex}
+	pr := &Probe{}
+	for {
+		t := p.peek()
+		if t.Type != tokAttach {
+			return nil, p.unexpected("")
+		}
+		p.next()
+		pr.Attach = append(pr.Attach, &AttachPoint{Span: Span{t.Pos, endOf(t)}, Raw: t.Value})
+		if !p.is(",") {
+			break
+		}
+		p.next()
+		if p.peek().Type != tokAttach {
+			break // a trailing comma
+		}
+	}
+	if p.peek().Type == tokPredStart {
+		p.next()
+		pred, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		if p.peek().Type != tokPredEnd {
+			return nil, p.unexpected("")
+		}
+		p.next()
+		pr.Pred = pred
+	}
+	body, err := blockParser().ParseFromLexer(lex, participle.AllowTrailing(true))
+	if err != nil {
+		return nil, err
+	}
+	pr.Body = body
+	pr.Span = Span{pr.Attach[0].Pos, body.EndPos}
+	return pr, nil
 }
 
 // parseItem parses a top-level item, chosen by its first token.
