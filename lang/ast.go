@@ -11,7 +11,8 @@ type Node interface {
 	Loc() Span
 }
 
-// Program is a whole script.
+// Program is a whole script. parseProgram (parser.go) parses it as its tag
+// describes.
 type Program struct {
 	Span
 	Items []Item `parser:"@@*"`
@@ -130,7 +131,8 @@ func (*CEnum) item()       {}
 func (*ConfigBlock) item() {}
 func (*Probe) item()       {}
 
-// Block is a braced list of statements.
+// Block is a braced list of statements. Block.Parse (parser.go) parses it
+// as its tag describes.
 type Block struct {
 	Span
 	Stmts []Stmt `parser:"'{' ';'* @@* '}'"`

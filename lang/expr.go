@@ -460,7 +460,7 @@ func (p *exprParser) ifExpr() (Expr, error) {
 
 // blockExpr parses { statements; value } with the participle grammar.
 func (p *exprParser) blockExpr() (Expr, error) {
-	b, err := blockParser().ParseFromLexer(p.lex, participle.AllowTrailing(true))
+	b, err := parseBlock(p.lex)
 	if err != nil {
 		return nil, convertParseError(err)
 	}

@@ -14,10 +14,13 @@ import (
 // grammar returns the participle configuration shared by every parser of
 // the package. Items and statements are parsed by dispatchers that look at
 // the first token and hand over to a parser for that one kind; each such
-// parser is built on first use, so a one-liner never pays for building the
-// grammar of the statements it does not contain (building all of it is
-// most of the time a short script takes to parse). Expressions are parsed
-// by hand (expr.go).
+// parser is built on first use, so a script never pays for building the
+// grammar of constructs it does not contain (building all of it used to be
+// most of a one-liner's start). The forms every one-liner has are parsed
+// by hand with the grammar their struct tags describe: the program, action
+// blocks, blocks and expression statements (here) and expressions
+// (expr.go); participle parses the rest (config, C definitions, macros,
+// imports, map declarations, let, if, while, unroll, for, jumps).
 func grammar() []participle.Option {
 	return []participle.Option{
 		participle.Lexer(scriptLexer{}),
@@ -30,15 +33,11 @@ func grammar() []participle.Option {
 // The parsers are built on first use. They are set up in init because the
 // grammar refers to the dispatchers, which refer to the parsers.
 var (
-	programParser func() *participle.Parser[Program]
-	blockParser   func() *participle.Parser[Block]
-	itemParsers   map[string]func(*lexer.PeekingLexer) (Item, error)
-	stmtParsers   map[string]func(*lexer.PeekingLexer) (Stmt, error)
+	itemParsers map[string]func(*lexer.PeekingLexer) (Item, error)
+	stmtParsers map[string]func(*lexer.PeekingLexer) (Stmt, error)
 )
 
 func init() {
-	programParser = lazyParser[Program]()
-	blockParser = lazyParser[Block]()
 	itemParsers = map[string]func(*lexer.PeekingLexer) (Item, error){
 		"#":      subParser[Preproc, Item](),
 		"config": subParser[ConfigBlock, Item](),
@@ -116,6 +115,46 @@ func parseExprStmt(lex *lexer.PeekingLexer) (Stmt, error) {
 	return s, nil
 }
 
+// Parse parses a braced block of statements, for participle wherever a
+// grammar holds a Block, and for parseProbe and block expressions.
+func (b *Block) Parse(lex *lexer.PeekingLexer) error {
+	p := &exprParser{lex: lex}
+	open := p.peek()
+	if open.Type != tokPunct || open.Value != "{" {
+		return p.unexpected("")
+	}
+	p.next()
+	b.Stmts = nil
+	for p.is(";") {
+		p.next()
+	}
+	for {
+		s, err := parseStmt(lex)
+		if err == participle.NextMatch {
+			break
+		} else if err != nil {
+			return err
+		}
+		b.Stmts = append(b.Stmts, s)
+	}
+	closing := p.peek()
+	if closing.Type != tokPunct || closing.Value != "}" {
+		return p.unexpected("")
+	}
+	p.next()
+	b.Span = Span{open.Pos, endOf(closing)}
+	return nil
+}
+
+// parseBlock parses a block at the lexer's position.
+func parseBlock(lex *lexer.PeekingLexer) (*Block, error) {
+	b := &Block{}
+	if err := b.Parse(lex); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // parseProbe parses an action block, `points [/predicate/] { body }`, by
 // hand around participle's block parser: a one-liner then builds no
 // grammar of its own for it.
@@ -149,7 +188,7 @@ func parseProbe(lex *lexer.PeekingLexer) (Item, error) {
 		p.next()
 		pr.Pred = pred
 	}
-	body, err := blockParser().ParseFromLexer(lex, participle.AllowTrailing(true))
+	body, err := parseBlock(lex)
 	if err != nil {
 		return nil, err
 	}
@@ -188,6 +227,21 @@ func parseStmt(lex *lexer.PeekingLexer) (Stmt, error) {
 	return stmtParsers[""](lex)
 }
 
+// parseProgram parses the items of a script up to the end of the input.
+func parseProgram(lex *lexer.PeekingLexer) (*Program, error) {
+	prog := &Program{}
+	start := lex.Peek().Pos
+	for !lex.Peek().EOF() {
+		it, err := parseItem(lex)
+		if err != nil {
+			return nil, err
+		}
+		prog.Items = append(prog.Items, it)
+	}
+	prog.Span = Span{start, lex.Peek().Pos}
+	return prog, nil
+}
+
 // internalParseError starts the message of a parser panic turned into an
 // error; the fuzz tests look for it.
 const internalParseError = "internal parser error: "
@@ -211,7 +265,7 @@ func Parse(filename, src string) (prog *Program, err error) {
 	if err != nil {
 		return nil, convertParseError(err)
 	}
-	prog, err = programParser().ParseFromLexer(tokens)
+	prog, err = parseProgram(tokens)
 	if err != nil {
 		return nil, convertParseError(err)
 	}
