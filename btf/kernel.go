@@ -222,25 +222,15 @@ func (k *Kernel) loadBase() (*btf.Spec, error) {
 		return nil, err
 	}
 	var spec *btf.Spec
-	switch {
-	case k.opts.BTFFile != "":
-		if spec, err = btf.LoadSpec(path); err != nil {
-			return nil, fmt.Errorf("load BTF file %s: %w", path, err)
-		}
-	case k.opts.ArchiveDir != "":
-		if spec, err = btf.LoadSpec(path); err != nil {
-			return nil, fmt.Errorf("load BTF from archive: %s: %w", path, err)
-		}
-	case k.sysfs == sysfsBTF:
-		// Maps the file instead of copying it, and falls back to vmlinux
-		// images on disk on kernels without /sys/kernel/btf/vmlinux.
-		if spec, err = btf.LoadKernelSpec(); err != nil {
-			return nil, fmt.Errorf("load kernel BTF %s: %w", path, err)
-		}
-	default:
-		if spec, err = btf.LoadSpec(path); err != nil {
-			return nil, fmt.Errorf("load kernel BTF %s: %w", path, err)
-		}
+	if !k.External() && k.sysfs == sysfsBTF {
+		// Falls back to vmlinux images on disk on kernels without
+		// /sys/kernel/btf/vmlinux.
+		spec, err = btf.LoadKernelSpec()
+	} else {
+		spec, err = btf.LoadSpec(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load BTF %s: %w", path, err)
 	}
 	return spec, nil
 }

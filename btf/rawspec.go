@@ -166,8 +166,8 @@ func (s *rawSpec) strBytes(off uint32) []byte {
 	return b
 }
 
-// header returns the kind, vlen, kind_flag and size/type word of type id,
-// and the offset of its data.
+// header returns the name offset, info word (kind, vlen, kind_flag) and
+// size/type word of type id, and where its data starts in s.types.
 func (s *rawSpec) header(id btf.TypeID) (nameOff, info, sizeType uint32, data int) {
 	off := int(s.offsets[id])
 	h := s.types[off : off+btfTypeLen]

@@ -464,38 +464,34 @@ func (p *exprParser) blockExpr() (Expr, error) {
 	if err != nil {
 		return nil, convertParseError(err)
 	}
-	return &BlockExpr{Span: b.Span, Block: b, Value: blockValue(b)}, nil
+	return blockExprOf(b), nil
 }
 
 // blockValue removes the value of a block expression from the end of its
-// statements and returns it: an expression without a semicolon, or a block
-// that ends in a value (`{ let $x = 1; { $x + 1 } }`). It returns nil for a
-// block without a value.
+// statements and returns it: an expression without a semicolon, a block
+// that ends in a value (`{ let $x = 1; { $x + 1 } }`), or an if whose every
+// branch ends in a value (an if expression). It returns nil, and leaves b
+// alone, for a block without a value.
 func blockValue(b *Block) Expr {
-	n := len(b.Stmts)
-	if n == 0 {
+	if !endsInValue(b) {
 		return nil
 	}
-	switch s := b.Stmts[n-1].(type) {
-	case *ExprStmt:
-		if s.Op != "" || s.Semi {
-			return nil
-		}
-		b.Stmts = b.Stmts[:n-1]
-		return s.X
+	n := len(b.Stmts)
+	last := b.Stmts[n-1]
+	b.Stmts = b.Stmts[:n-1]
+	switch s := last.(type) {
 	case *BlockStmt:
-		if v := blockValue(s.Block); v != nil {
-			b.Stmts = b.Stmts[:n-1]
-			return &BlockExpr{Span: s.Block.Span, Block: s.Block, Value: v}
-		}
+		return blockExprOf(s.Block)
 	case *IfStmt:
-		// An if whose every branch ends in a value is an if expression.
-		if ifHasValue(s) {
-			b.Stmts = b.Stmts[:n-1]
-			return ifValue(s)
-		}
+		return ifValue(s)
 	}
-	return nil
+	return last.(*ExprStmt).X
+}
+
+// blockExprOf makes b a block expression, its value taken from its end
+// (nil when it has none).
+func blockExprOf(b *Block) *BlockExpr {
+	return &BlockExpr{Span: b.Span, Block: b, Value: blockValue(b)}
 }
 
 // ifHasValue reports whether every branch of an if statement, which must
@@ -510,7 +506,7 @@ func ifHasValue(s *IfStmt) bool {
 	return endsInValue(s.Else.Block)
 }
 
-// endsInValue reports whether blockValue would find a value in b.
+// endsInValue reports whether b ends in a value (see blockValue).
 func endsInValue(b *Block) bool {
 	if len(b.Stmts) == 0 {
 		return false
@@ -529,14 +525,13 @@ func endsInValue(b *Block) bool {
 // ifValue turns an if statement that ifHasValue accepts into the
 // expression cond ? {then} : {else}.
 func ifValue(s *IfStmt) Expr {
-	then := &BlockExpr{Span: s.Then.Span, Block: s.Then, Value: blockValue(s.Then)}
 	var els Expr
 	if s.Else.If != nil {
 		els = ifValue(s.Else.If)
 	} else {
-		els = &BlockExpr{Span: s.Else.Block.Span, Block: s.Else.Block, Value: blockValue(s.Else.Block)}
+		els = blockExprOf(s.Else.Block)
 	}
-	return &Ternary{Span: s.Span, Cond: s.Cond, Then: then, Else: els}
+	return &Ternary{Span: s.Span, Cond: s.Cond, Then: blockExprOf(s.Then), Else: els}
 }
 
 // list parses comma separated expressions up to the closing token, which it

@@ -21,8 +21,7 @@ func checkHasCpid(c *checker, call *Call) *Type {
 // constant ("special" for BEGIN and END, as in bpftrace).
 func checkProbetype(c *checker, call *Call) *Type {
 	name := c.pointKind().Name
-	switch name {
-	case "BEGIN", "END", "begin", "end":
+	if c.pointKind().Special {
 		name = "special"
 	}
 	call.Expansion = &StrLit{Span: call.Span, Value: name}

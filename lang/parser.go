@@ -30,8 +30,8 @@ func grammar() []participle.Option {
 	}
 }
 
-// The parsers are built on first use. They are set up in init because the
-// grammar refers to the dispatchers, which refer to the parsers.
+// The dispatchers' tables. They are set up in init because the grammar
+// refers to the dispatchers, which refer to the parsers.
 var (
 	itemParsers map[string]func(*lexer.PeekingLexer) (Item, error)
 	stmtParsers map[string]func(*lexer.PeekingLexer) (Stmt, error)
@@ -64,18 +64,13 @@ func init() {
 	}
 }
 
-// lazyParser returns a function that builds the parser for T on its first
-// call.
-func lazyParser[T any]() func() *participle.Parser[T] {
-	return sync.OnceValue(func() *participle.Parser[T] {
+// subParser returns a function that parses one T from the lexer, where the
+// grammar expects an I, and leaves the lexer after it. The parser for T is
+// built on the first call.
+func subParser[T any, I any]() func(*lexer.PeekingLexer) (I, error) {
+	build := sync.OnceValue(func() *participle.Parser[T] {
 		return participle.MustBuild[T](grammar()...)
 	})
-}
-
-// subParser returns a function that parses one T from the lexer, where the
-// grammar expects an I, and leaves the lexer after it.
-func subParser[T any, I any]() func(*lexer.PeekingLexer) (I, error) {
-	build := lazyParser[T]()
 	return func(lex *lexer.PeekingLexer) (I, error) {
 		var none I
 		v, err := build().ParseFromLexer(lex, participle.AllowTrailing(true))
@@ -120,7 +115,7 @@ func parseExprStmt(lex *lexer.PeekingLexer) (Stmt, error) {
 func (b *Block) Parse(lex *lexer.PeekingLexer) error {
 	p := &exprParser{lex: lex}
 	open := p.peek()
-	if open.Type != tokPunct || open.Value != "{" {
+	if !p.is("{") {
 		return p.unexpected("")
 	}
 	p.next()
@@ -138,7 +133,7 @@ func (b *Block) Parse(lex *lexer.PeekingLexer) error {
 		b.Stmts = append(b.Stmts, s)
 	}
 	closing := p.peek()
-	if closing.Type != tokPunct || closing.Value != "}" {
+	if !p.is("}") {
 		return p.unexpected("")
 	}
 	p.next()
@@ -155,9 +150,7 @@ func parseBlock(lex *lexer.PeekingLexer) (*Block, error) {
 	return b, nil
 }
 
-// parseProbe parses an action block, `points [/predicate/] { body }`, by
-// hand around participle's block parser: a one-liner then builds no
-// grammar of its own for it.
+// parseProbe parses an action block, `points [/predicate/] { body }`.
 func parseProbe(lex *lexer.PeekingLexer) (Item, error) {
 	p := &exprParser{lex: lex}
 	pr := &Probe{}
