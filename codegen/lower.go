@@ -199,7 +199,7 @@ func (c *compiler) allocVars(owner *lang.ForStmt) {
 			continue
 		}
 		s := &varSlot{}
-		if isScalar(d.Type) {
+		if isScalar(d.Type) && !d.AddrTaken {
 			s.reg = c.b.movImm(0)
 		} else {
 			s.mem, s.inMem = c.temp(d.Type.Size), true

@@ -586,6 +586,14 @@ func (c *compiler) unary(e *lang.Unary) val {
 			return val{t: t, inMem: true, m: m}
 		}
 		return val{t: t, reg: c.readScalar(m, t, nil)}
+	case "&":
+		// &$x: the variable lives in memory (allocVars); &@m: the map.
+		switch x := e.X.(type) {
+		case *lang.Var:
+			return val{t: t, reg: c.b.copyReg(c.addr(c.vars[x.Decl].mem))}
+		case *lang.MapExpr:
+			return val{t: t, reg: c.b.mapPtr(c.mapOf(x).Spec.Name)}
+		}
 	}
 	panic("codegen: unary " + e.Op)
 }

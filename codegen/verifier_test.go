@@ -26,6 +26,7 @@ var verifierScripts = []string{
 	`BEGIN { $a = (int8)200; $b = (uint16)-1; $c = (int32)0x80000000; $d = -$a / 3 % 2 >> 1 << 3; printf("%d %d %d %d\n", $a, $b, $c, $d); }`,
 	`BEGIN { $x = 7; $y = $x > 3 ? $x : -$x; $z = $x > 3 ? "big" : "small"; unroll(3) { $x = $x * 2; } printf("%d %s %d\n", $y, $z, $x); }`,
 	`BEGIN { for ($i : 0..10) { if ($i == 2) { continue; } @r = sum($i); } return; }`,
+	`BEGIN { $a = 1; $b = &$a; $t = (1, "x"); $s = "abc"; $c = (int8 *)&$s; @m[1] = 2; for ($kv : @m) { $q = &$a; $a += *$q; } printf("%d %c %p\n", *$b, *++$c, &@m); print(*(&$t)); }`,
 	`BEGIN { @p[probe] = count(); printf("%s %d %d\n", probe, cpu, elapsed); exit(3); } END { print(@p); }`,
 	`tracepoint:syscalls:sys_enter_openat { @[str(args->filename)] = count(); printf("%d %d\n", args->dfd, args.flags); }`,
 	`tracepoint:sched:sched_switch { @[args->prev_comm, args->next_pid] = count(); }`,

@@ -81,6 +81,9 @@ type VarDecl struct {
 	// Declared is set for `let $x: type`: assignments convert to the
 	// type instead of widening it.
 	Declared bool
+	// AddrTaken is set when the script takes the variable's address
+	// (`&$x`): the variable then lives in memory, never in a register.
+	AddrTaken bool
 }
 
 // MapInfo is everything known about a map after checking.

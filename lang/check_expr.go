@@ -28,12 +28,10 @@ func (c *checker) exprType(e Expr) *Type {
 	case *Positional:
 		return c.positional(e, false)
 	case *Var:
-		d := c.scope.lookup(e.Name)
+		d := c.varDecl(e)
 		if d == nil {
-			c.errorf(e, "Undefined or undeclared variable: %s", e.Name)
 			return nil
 		}
-		e.Decl = d
 		return d.Type
 	case *Ident:
 		return c.ident(e)
@@ -269,6 +267,9 @@ func (c *checker) comparison(e *Binary, lt, rt *Type) *Type {
 }
 
 func (c *checker) unary(e *Unary) *Type {
+	if e.Op == "&" {
+		return c.addressOf(e)
+	}
 	t := c.expr(e.X)
 	if t == nil {
 		return nil
@@ -300,15 +301,58 @@ func (c *checker) unary(e *Unary) *Type {
 	return nil
 }
 
+// addressOf types `&$x` and `&@m`, as the newest bpftrace has them: a
+// kernel pointer to the variable's storage, or to the map itself (typed,
+// as bpftrace types it, as a pointer to the map's value).
+func (c *checker) addressOf(e *Unary) *Type {
+	switch x := e.X.(type) {
+	case *Var:
+		d := c.varDecl(x)
+		if d == nil {
+			return nil
+		}
+		if d.Type == nil {
+			c.errorf(e, "No type available for variable %s", x.Name)
+			return nil
+		}
+		d.AddrTaken = true
+		x.setType(d.Type)
+		return PointerTo(d.Type.WithSpace(AddrNone), AddrKernel)
+	case *MapExpr:
+		if x.Indexed {
+			break
+		}
+		info := c.mapRef(x)
+		if info.Value == nil {
+			c.errorf(x, "Undefined map: %s", x.Name)
+			return nil
+		}
+		x.setType(info.Value)
+		return PointerTo(info.Value, AddrKernel)
+	}
+	c.errorf(e, "address-of operator (&) can only be used on a map or variable")
+	return nil
+}
+
+// varDecl resolves a variable reference to its declaration in scope, or
+// reports it undefined.
+func (c *checker) varDecl(x *Var) *VarDecl {
+	d := c.scope.lookup(x.Name)
+	if d == nil {
+		c.errorf(x, "Undefined or undeclared variable: %s", x.Name)
+		return nil
+	}
+	x.Decl = d
+	return d
+}
+
 func (c *checker) incDec(e *IncDec) *Type {
 	switch x := e.X.(type) {
 	case *Var:
-		d := c.scope.lookup(x.Name)
+		d := c.varDecl(x)
 		if d == nil {
-			c.errorf(x, "Undefined or undeclared variable: %s", x.Name)
 			return nil
 		}
-		x.Decl = d
 		x.setType(d.Type)
 		if d.Type != nil && !d.Type.IsInt() && d.Type.Kind != KindPointer {
 			c.errorf(e, "The %s operator can not be used on a variable of type %s", e.Op, d.Type)

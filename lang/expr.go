@@ -565,6 +565,14 @@ func (p *exprParser) identOrCall() (Expr, error) {
 		return p.sizeof(t)
 	case "offsetof":
 		return p.offsetof(t)
+	case "container_of":
+		if p.is("(") {
+			cp := p.lex.MakeCheckpoint()
+			if e, ok := p.containerOf(t); ok {
+				return e, nil
+			}
+			p.lex.LoadCheckpoint(cp)
+		}
 	}
 	if reservedWords[t.Value] {
 		return nil, &Error{Pos: t.Pos, End: endOf(t), Msg: "syntax error, unexpected " + t.Value}
@@ -633,6 +641,51 @@ func (p *exprParser) offsetof(kw *lexer.Token) (Expr, error) {
 	}
 	o.Span = Span{kw.Pos, endOf(cl)}
 	return o, nil
+}
+
+// containerOf parses container_of(ptr, type, member[.member...]), the
+// newest bpftrace's standard macro, into what the macro expands to: the
+// address of the member minus its offset, as a pointer to the type. ok is
+// false when the arguments do not have that shape (a user's function or
+// macro of the same name), and the caller parses a call instead.
+func (p *exprParser) containerOf(kw *lexer.Token) (e Expr, ok bool) {
+	p.next() // (
+	ptr, err := p.expr()
+	if err != nil {
+		return nil, false
+	}
+	if _, ok := p.accept(","); !ok {
+		return nil, false
+	}
+	ts, ok := p.typeSpec()
+	if !ok {
+		return nil, false
+	}
+	off := &OffsetofExpr{Of: ts}
+	if _, ok := p.accept(","); !ok {
+		return nil, false
+	}
+	for {
+		name := p.next()
+		if name.Type != tokIdent {
+			return nil, false
+		}
+		off.Fields = append(off.Fields, name.Value)
+		if _, ok := p.accept("."); !ok {
+			break
+		}
+	}
+	cl, ok := p.accept(")")
+	if !ok {
+		return nil, false
+	}
+	span := Span{kw.Pos, endOf(cl)}
+	off.Span = span
+	to := *ts
+	to.Suffix = append(append([]int(nil), ts.Suffix...), -1)
+	to.Span = span
+	addr := &Cast{Span: span, To: &TypeSpec{Span: span, Name: "uint64"}, X: ptr}
+	return &Cast{Span: span, To: &to, X: &Binary{Span: span, Op: "-", L: addr, R: off}}, true
 }
 
 // paren parses a parenthesised expression or a tuple.

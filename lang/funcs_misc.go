@@ -31,6 +31,7 @@ func init() {
 		"assert_str":          {1, 1, checkAssertStr},
 		"find":                {3, 3, checkFind},
 		"fail":                {1, -1, checkFail},
+		"container_of":        {3, 3, checkContainerOf},
 	} {
 		functions[name] = spec
 	}
@@ -483,4 +484,12 @@ func checkFind(c *checker, call *Call) *Type {
 		}}, Value: foundVar()}
 	}
 	return c.expr(call.Expansion)
+}
+
+// checkContainerOf reports a container_of call the parser could not read
+// as container_of(pointer, type, member): the well-formed ones never
+// reach the checker (expr.go expands them).
+func checkContainerOf(c *checker, call *Call) *Type {
+	c.errorf(call, "container_of() expects a pointer, a type and a member name: container_of(ptr, struct T, member)")
+	return nil
 }
