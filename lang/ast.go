@@ -445,6 +445,14 @@ type OffsetofExpr struct {
 	Offset int // set by Check
 }
 
+// TypeofExpr is typeof(type or expression) where an expression goes: a
+// macro's argument that stands for a type in the macro's body.
+type TypeofExpr struct {
+	Span
+	typed
+	Of *TypeSpec
+}
+
 // SizeofExpr is sizeof(type) or sizeof(expr).
 type SizeofExpr struct {
 	Span

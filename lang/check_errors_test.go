@@ -19,6 +19,7 @@ func TestStatementErrors(t *testing.T) {
 		{`BEGIN { for ($i : 0..comm) { } }`, `stdin:1:22-26: Loop range requires an integer for the end value`},
 		{`BEGIN { @m[1] = 1; for ($kv : @m) { } printf("%d", $kv.1); }`, `stdin:1:52-55: Undefined or undeclared variable: $kv`},
 		{`BEGIN { break; }`, `stdin:1:9-14: break used outside of a loop`},
+		{`BEGIN { print(typeof(uint8)); }`, `stdin:1:15-28: typeof() gives a type: use it where a type goes, or as a macro's argument`},
 		{`BEGIN { $p = &1; }`, `stdin:1:14-16: address-of operator (&) can only be used on a map or variable`},
 		{`BEGIN { @a[1] = 2; $p = &@a[1]; }`, `stdin:1:25-31: address-of operator (&) can only be used on a map or variable`},
 		{`BEGIN { $p = &$nope; }`, `stdin:1:15-20: Undefined or undeclared variable: $nope`},

@@ -88,6 +88,9 @@ func (c *checker) exprType(e Expr) *Type {
 		return c.index(e)
 	case *Cast:
 		return c.cast(e)
+	case *TypeofExpr:
+		c.errorf(e, "typeof() gives a type: use it where a type goes, or as a macro's argument")
+		return nil
 	case *SizeofExpr:
 		return c.sizeof(e)
 	case *OffsetofExpr:

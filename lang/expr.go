@@ -556,6 +556,12 @@ func (p *exprParser) list(closing string) ([]Expr, Position, error) {
 }
 
 func (p *exprParser) identOrCall() (Expr, error) {
+	if p.peek().Value == "typeof" {
+		// typeof as a macro's argument; a type anywhere else.
+		if ts, ok := p.typeSpec(); ok {
+			return &TypeofExpr{Span: ts.Span, Of: ts}, nil
+		}
+	}
 	t := p.next()
 	span := Span{t.Pos, endOf(t)}
 	switch t.Value {

@@ -87,9 +87,10 @@ func (x *macroExpander) instantiate(m *Macro, args []Expr, at Span) Expr {
 	}
 	x.n++
 	suffix := fmt.Sprintf("_macro%d", x.n)
-	vars := map[string]string{} // $param -> the caller's variable
-	maps := map[string]string{} // @param -> the caller's map
-	exprs := map[string]Expr{}  // param -> the expression passed
+	vars := map[string]string{}     // $param -> the caller's variable
+	maps := map[string]string{}     // @param -> the caller's map
+	exprs := map[string]Expr{}      // param -> the expression passed
+	types := map[string]*TypeSpec{} // param -> the type passed, typeof(...)
 	for i, p := range m.Params {
 		arg := args[i]
 		switch p[0] {
@@ -108,6 +109,10 @@ func (x *macroExpander) instantiate(m *Macro, args []Expr, at Span) Expr {
 			}
 			maps[p] = mp.Name
 		default:
+			if t, ok := arg.(*TypeofExpr); ok {
+				types[p] = t.Of
+				continue
+			}
 			exprs[p] = arg
 		}
 	}
@@ -140,7 +145,7 @@ func (x *macroExpander) instantiate(m *Macro, args []Expr, at Span) Expr {
 		}
 		return e
 	})
-	substituteTypeSpecs(body, exprs)
+	substituteTypeSpecs(body, exprs, types)
 	// Macros the body calls.
 	x.depth++
 	rewriteExprs(reflect.ValueOf(body), x.expand)
@@ -155,17 +160,26 @@ func (x *macroExpander) instantiate(m *Macro, args []Expr, at Span) Expr {
 	return block
 }
 
-// substituteTypeSpecs replaces expression parameters the parser read as
-// type names: typeof(x) and sizeof(x) with x a parameter name the type of
-// (or size of) the expression passed, as bpftrace substitutes the
+// substituteTypeSpecs replaces the parameters the parser read as type
+// names. A parameter given a type (typeof(...) as the argument) is that
+// type wherever it names one, its suffixes added: (t *)x, sizeof(t[2]),
+// let $v: t. An expression parameter in typeof(x) and sizeof(x) gives the
+// type of (or size of) the expression passed, as bpftrace substitutes the
 // identifier wherever it appears.
-func substituteTypeSpecs(body *Block, exprs map[string]Expr) {
-	if len(exprs) == 0 {
+func substituteTypeSpecs(body *Block, exprs map[string]Expr, types map[string]*TypeSpec) {
+	if len(exprs) == 0 && len(types) == 0 {
 		return
 	}
 	eachNode(reflect.ValueOf(body), func(v reflect.Value) {
 		switch n := v.Interface().(type) {
 		case *TypeSpec:
+			if t, ok := types[n.Name]; ok && n.Typeof == nil {
+				n.Name, n.Suffix = t.Name, append(append([]int(nil), t.Suffix...), n.Suffix...)
+				if t.Typeof != nil {
+					n.Typeof = cloneExpr(t.Typeof)
+				}
+				return
+			}
 			if arg, ok := exprs[n.Name]; ok && n.wrapped && n.Typeof == nil {
 				n.Name, n.Typeof = "", cloneExpr(arg)
 			}

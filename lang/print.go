@@ -261,6 +261,8 @@ func (d *dumper) inline(e Expr) {
 			w.WriteString(" ")
 		}
 		w.WriteString("}")
+	case *TypeofExpr:
+		w.WriteString(e.Of.String())
 	case *SizeofExpr:
 		w.WriteString("sizeof(")
 		if e.Of != nil {
