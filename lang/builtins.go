@@ -115,7 +115,7 @@ func (c *checker) ident(e *Ident) *Type {
 	}
 	if v, ok := c.defines[e.Name]; ok {
 		e.Const, e.Value = true, v
-		return TypeInt64
+		return withEnum(IntType(64, true), c.enumOf[e.Name])
 	}
 	if v, ok := c.strDefines[e.Name]; ok {
 		e.Const, e.Str = true, v
@@ -123,7 +123,11 @@ func (c *checker) ident(e *Ident) *Type {
 	}
 	if ec, err := c.kernel().EnumConstant(e.Name); err == nil {
 		e.Const, e.Value = true, ec.Int64()
-		return IntType(64, ec.Enum == nil || ec.Enum.Signed)
+		t := IntType(64, ec.Enum == nil || ec.Enum.Signed)
+		if ec.Enum != nil {
+			t.Enum = enumFromBTF(ec.Enum)
+		}
+		return t
 	}
 	c.errorf(e, "Unknown identifier: '%s'", e.Name)
 	return nil

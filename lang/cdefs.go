@@ -32,6 +32,7 @@ func (f *CField) decl() (*TypeSpec, string) {
 func (c *checker) cdefs() {
 	c.cstructs = map[string]*Type{}
 	c.defines = map[string]int64{}
+	c.enumOf = map[string]*EnumType{}
 	for _, it := range c.prog.Items {
 		switch it := it.(type) {
 		case *CStruct:
@@ -57,15 +58,24 @@ func (c *checker) cdefs() {
 }
 
 // cenum defines an enum's enumerators as constants, numbered as C numbers
-// them, and `enum Name` as an int.
+// them, and `enum Name` as an int; both have the enum's type, so that they
+// print by name (enums.go).
 func (c *checker) cenum(e *CEnum) {
+	var et *EnumType
 	if e.Name != "" {
 		name := "enum " + e.Name
 		if _, dup := c.cstructs[name]; dup {
 			c.errs = append(c.errs, errorAt(e.Span, "%s is defined twice", name))
 			return
 		}
-		c.cstructs[name] = IntType(32, true)
+		et = newEnum(name)
+		c.cstructs[name] = withEnum(IntType(32, true), et)
+	} else {
+		first := ""
+		if len(e.Values) > 0 {
+			first = e.Values[0].Name
+		}
+		et = newEnum("enum <anon " + first + ">")
 	}
 	next := int64(0)
 	for _, v := range e.Values {
@@ -84,6 +94,8 @@ func (c *checker) cenum(e *CEnum) {
 			c.errs = append(c.errs, errorAt(v.Span, "%s is defined twice", v.Name))
 		}
 		c.defines[v.Name] = next
+		c.enumOf[v.Name] = et
+		et.add(v.Name, next)
 		next++
 	}
 }
@@ -137,6 +149,7 @@ func (c *checker) preproc(p *Preproc) {
 		}
 		neg := strings.HasPrefix(value, "-")
 		n, err := parseIntLiteral(strings.TrimPrefix(value, "-"))
+		delete(c.enumOf, name)
 		switch {
 		case value == "":
 			c.defines[name] = 1

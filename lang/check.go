@@ -152,8 +152,10 @@ type checker struct {
 
 	// C definitions in the script: struct types by name ("struct S") and
 	// #define constants.
-	cstructs   map[string]*Type
-	defines    map[string]int64
+	cstructs map[string]*Type
+	defines  map[string]int64
+	// enumOf is the enum type of each enumerator the script defines.
+	enumOf     map[string]*EnumType
 	strDefines map[string]string
 	// warnedUnstable records the unstable features warned about.
 	warnedUnstable map[string]bool

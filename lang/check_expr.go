@@ -388,6 +388,9 @@ func (c *checker) ternary(e *Ternary) *Type {
 		return TypeNone
 	}
 	if a.IsInt() && b.IsInt() {
+		if a.Enum != nil && sameEnum(a.Enum, b.Enum) {
+			return withEnum(intResult("?", a, b), a.Enum)
+		}
 		return intResult("?", a, b)
 	}
 	u, ok := unify(StorageType(a), StorageType(b))
@@ -580,6 +583,7 @@ func (c *checker) cast(e *Cast) *Type {
 		// other's bytes, as do strings and char arrays.
 		return to
 	case to.Kind == KindInt && (xt.Kind == KindInt || xt.Kind == KindBool || xt.Kind == KindPointer):
+		c.checkEnumCast(e, to)
 		return to
 	case to.Kind == KindBool && (xt.Kind == KindInt || xt.Kind == KindBool || xt.Kind == KindPointer):
 		return to

@@ -335,7 +335,7 @@ func (c *checker) assignVar(s *ExprStmt, v *Var) {
 			d.Type = varType(vt)
 			c.changed = true
 		} else if u, ok := unify(d.Type, vt); ok {
-			if !u.Equal(d.Type) || u.Size != d.Type.Size {
+			if !u.Equal(d.Type) || u.Size != d.Type.Size || !sameLayout(u, d.Type) {
 				d.Type = u
 				c.changed = true
 			}
@@ -473,7 +473,7 @@ func (c *checker) setMapValue(m *MapExpr, info *MapInfo, t *Type, at Node) {
 
 // sameLayout reports whether two types are equal including sizes.
 func sameLayout(a, b *Type) bool {
-	if !a.Equal(b) || a.Size != b.Size {
+	if !a.Equal(b) || a.Size != b.Size || !sameEnum(a.Enum, b.Enum) {
 		return false
 	}
 	for i := range a.Fields {
@@ -494,7 +494,7 @@ func sameLayout(a, b *Type) bool {
 // else is stored as in a map.
 func varType(t *Type) *Type {
 	if t != nil && t.Kind == KindInt && !t.Literal {
-		return withClock(IntType(t.Bits, t.Signed), t.Clock)
+		return withEnum(withClock(IntType(t.Bits, t.Signed), t.Clock), t.Enum)
 	}
 	return StorageType(t)
 }
@@ -530,7 +530,7 @@ func StorageType(t *Type) *Type {
 			}
 			return TypeUint64
 		}
-		return withClock(IntType(64, t.Signed), t.Clock)
+		return withEnum(withClock(IntType(64, t.Signed), t.Clock), t.Enum)
 	case KindBool:
 		return TypeBool
 	case KindString:
@@ -553,6 +553,10 @@ func unify(have, got *Type) (*Type, bool) {
 	}
 	switch have.Kind {
 	case KindInt:
+		if !sameEnum(have.Enum, got.Enum) {
+			// Values of another enum, or plain integers: the numbers.
+			have = plainInt(have)
+		}
 		if have.Bits == 64 && got.Bits <= 64 {
 			if !have.Signed && got.Signed && !got.Literal {
 				return TypeInt64, true

@@ -29,7 +29,13 @@ func (c *checker) fromBTF(t cbtf.Type, space AddrSpace) *Type {
 		}
 		return IntType(int(t.Size)*8, t.Encoding == cbtf.Signed).WithSpace(space)
 	case *cbtf.Enum:
-		return IntType(int(t.Size)*8, t.Signed).WithSpace(space)
+		it := IntType(int(t.Size)*8, t.Signed)
+		if t.Name != "" {
+			// Named enums print by name; anonymous ones, as in
+			// bpftrace, as numbers.
+			it.Enum = enumFromBTF(t)
+		}
+		return it.WithSpace(space)
 	case *cbtf.Pointer:
 		target := btf.StripQualifiers(t.Target)
 		var elem *Type

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	cbtf "github.com/cilium/ebpf/btf"
+
 	"github.com/gtrace/gtrace/btf"
 )
 
@@ -97,6 +99,15 @@ func (c *checker) formatFieldType(f btf.TracepointField, space AddrSpace) *Type 
 		return c.cPointer(typ, space)
 	case typ == "bool" || typ == "_Bool":
 		return TypeBool
+	case strings.HasPrefix(typ, "enum ") && (f.Size == 1 || f.Size == 2 || f.Size == 4 || f.Size == 8):
+		// An enum prints by name when the kernel's BTF has it.
+		t := IntType(f.Size*8, f.Signed)
+		if kt, err := c.kernel().LookupType(typ); err == nil {
+			if e, ok := kt.(*cbtf.Enum); ok && e.Name != "" {
+				t.Enum = enumFromBTF(e)
+			}
+		}
+		return t
 	}
 	if t, ok := cIntTypes[typ]; ok && t.Size <= f.Size {
 		// The syscall tracepoints store every argument in 8 bytes

@@ -111,6 +111,10 @@ type Type struct {
 	// "monotonic", ...; "" for boot time): strftime() needs it, also when
 	// the value went through a variable or map.
 	Clock string
+	// Enum is set on an integer of an enum type (an enumerator, a variable
+	// or map holding one, a cast to an enum, a member of enum type): user
+	// space prints it by name (enums.go).
+	Enum *EnumType
 }
 
 // Common types.

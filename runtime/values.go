@@ -43,6 +43,25 @@ func intValue(t *lang.Type, b []byte) any {
 	return u
 }
 
+// enumValue reads an integer of an enum type: its value and the name of
+// its enumerator, if any.
+func enumValue(t *lang.Type, b []byte) output.Enum {
+	v := intValue(t, b)
+	var n int64
+	switch x := v.(type) {
+	case int64:
+		n = x
+	case uint64:
+		n = int64(x)
+	}
+	bits := uint64(n)
+	if t.Size < 8 {
+		bits &= 1<<(8*uint(t.Size)) - 1
+	}
+	name, _ := t.Enum.NameOf(n, t.Size)
+	return output.Enum{Name: name, Value: v, Bits: bits}
+}
+
 // cString returns the text of a NUL-terminated string buffer.
 func cString(b []byte) string {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
@@ -56,6 +75,9 @@ func cString(b []byte) string {
 func (d *decoder) printfArg(t *lang.Type, b []byte) any {
 	switch t.Kind {
 	case lang.KindInt:
+		if t.Enum != nil {
+			return enumValue(t, b)
+		}
 		return intValue(t, b)
 	case lang.KindBool:
 		return b[0] != 0
@@ -78,6 +100,9 @@ func (t textValue) String() string { return string(t) }
 func (d *decoder) decode(t *lang.Type, b []byte) any {
 	switch t.Kind {
 	case lang.KindInt:
+		if t.Enum != nil {
+			return enumValue(t, b)
+		}
 		return intValue(t, b)
 	case lang.KindBool:
 		return b[0] != 0

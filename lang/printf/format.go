@@ -10,6 +10,8 @@ import (
 // Arg is a run-time argument value: one of int64 (signed integer), uint64
 // (unsigned), int, string, bool, []byte (a buf() value), or a value
 // implementing fmt.Stringer (already-rendered tuples, symbols, etc. for %s).
+// A Stringer that also has a method Integer() any returning one of the
+// integers above (an enum value) prints as that integer with %d, %x...
 type Arg = any
 
 // Append formats args, one per verb, and appends the result to dst. A missing
@@ -114,6 +116,8 @@ func bits(a Arg) (uint64, bool) {
 			return 1, true
 		}
 		return 0, true
+	case interface{ Integer() any }:
+		return bits(x.Integer())
 	}
 	return 0, false
 }

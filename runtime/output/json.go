@@ -124,6 +124,8 @@ func AppendJSON(b []byte, v any) []byte {
 		return appendJSONString(b, string(v.appendText(nil, valueStackIndent)))
 	case Pointer:
 		return strconv.AppendUint(b, uint64(v), 10)
+	case Enum:
+		return strconv.AppendUint(b, v.Bits, 10)
 	case Tuple:
 		return appendJSONList(b, v)
 	case Array:

@@ -131,6 +131,8 @@ func AppendText(b []byte, v any) []byte {
 		return append(b, v...)
 	case Pointer:
 		return strconv.AppendUint(append(b, "0x"...), uint64(v), 16)
+	case Enum:
+		return append(b, v.String()...)
 	case Tuple:
 		b = append(b, '(')
 		for i, x := range v {

@@ -160,6 +160,8 @@ func integer(v any) (wideInt, bool) {
 		return wideInt{false, uint64(n)}, true
 	case uint64:
 		return wideInt{false, n}, true
+	case Enum:
+		return integer(n.Value)
 	}
 	return wideInt{}, false
 }
