@@ -151,7 +151,8 @@ func Compile(src string, opts Options) (*Script, error) {
 	if err := checkNamedParams(prog, opts.NamedParams); err != nil {
 		return nil, err
 	}
-	obj, err := codegen.Compile(prog, sources, codegen.Options{CPUv4: runtime.HasCPUv4(), HelperErrors: opts.HelperErrors, TSeriesClock: opts.TSeriesClock})
+	obj, err := codegen.Compile(prog, sources, codegen.Options{CPUv4: runtime.HasCPUv4(), HelperErrors: opts.HelperErrors, TSeriesClock: opts.TSeriesClock,
+		PidNS: runtime.CurrentPidNS(), Kernel: &runtime.KernelFuncs{Kernel: kernel}})
 	if err != nil {
 		return nil, &Error{Err: err, Sources: sources}
 	}

@@ -35,8 +35,8 @@ var builtins map[string]builtinLowering
 
 func init() {
 	builtins = map[string]builtinLowering{
-		"pid":     helperHigh(asm.FnGetCurrentPidTgid),
-		"tid":     helperLow(asm.FnGetCurrentPidTgid),
+		"pid":     func(c *compiler, e *lang.Ident) val { return val{t: e.Type(), reg: c.currentPid(false)} },
+		"tid":     func(c *compiler, e *lang.Ident) val { return val{t: e.Type(), reg: c.currentTid(false)} },
 		"uid":     helperLow(asm.FnGetCurrentUidGid),
 		"gid":     helperHigh(asm.FnGetCurrentUidGid),
 		"nsecs":   helperValue(asm.FnKtimeGetNs),

@@ -26,6 +26,13 @@ type Options struct {
 	// tseries() takes for the current time instead of reading the clock,
 	// as bpftrace's BPFTRACE_DUMMY_TS_MAP does for its tests.
 	TSeriesClock string
+	// PidNS is the PID namespace gtrace runs in, in which pid and tid
+	// count (call_pidns.go); the zero value is the initial namespace.
+	PidNS PidNS
+	// Kernel answers what comm(pid) needs to know about the running
+	// kernel (call_pidns.go); nil when nothing is known, which rejects
+	// comm(pid).
+	Kernel KernelFuncs
 }
 
 // Compile turns a checked program into an Object.
@@ -188,6 +195,11 @@ func bucketCount(info *lang.MapInfo) int {
 func (o *Object) compileVariant(v *lang.Variant, opts Options) (pg *Program, err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			if e, ok := r.(*lang.Error); ok {
+				// A construct this probe's programs cannot run.
+				pg, err = nil, e
+				return
+			}
 			pg, err = nil, &lang.Error{Pos: v.Probe.Pos, End: v.Probe.EndPos,
 				Msg: fmt.Sprintf("internal error compiling this probe: %v", r)}
 		}

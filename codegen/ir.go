@@ -60,6 +60,7 @@ type inst struct {
 	signed bool
 	mapRef string
 	helper asm.BuiltinFunc
+	kfunc  int32 // opCall: the BTF id of a kernel function called instead of helper
 	args   []vreg
 	label  int
 	pos    lang.Span
@@ -198,6 +199,13 @@ func (b *builder) call(fn asm.BuiltinFunc, args ...vreg) vreg {
 	return r
 }
 
+// callKfunc calls the kernel function (kfunc) whose BTF id in vmlinux is id.
+func (b *builder) callKfunc(id int32, args ...vreg) vreg {
+	r := b.reg()
+	b.emit(inst{op: opCall, dst: r, kfunc: id, args: args})
+	return r
+}
+
 func (b *builder) jump(op asm.JumpOp, a, c vreg, label int) {
 	b.emit(inst{op: opJump, jmp: op, a: a, b: c, label: label})
 }
@@ -257,6 +265,9 @@ func (in inst) String() string {
 		var as []string
 		for _, a := range in.args {
 			as = append(as, r(a))
+		}
+		if in.kfunc != 0 {
+			return fmt.Sprintf("  %s = call kfunc#%d(%s)", r(in.dst), in.kfunc, strings.Join(as, ", "))
 		}
 		return fmt.Sprintf("  %s = call %v(%s)", r(in.dst), in.helper, strings.Join(as, ", "))
 	case opJump:

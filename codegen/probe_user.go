@@ -69,8 +69,8 @@ func userProbeArg(ret bool) func(c *compiler, e *lang.Ident) (val, bool) {
 func (c *compiler) userSymbol(t *lang.Type, addr vreg) val {
 	m := c.temp(16)
 	c.store(m, addr, asm.DWord)
-	pid := c.b.aluImm(asm.RSh, c.b.call(asm.FnGetCurrentPidTgid), 32)
-	c.store(m.plus(8), pid, asm.DWord)
+	// The pid as gtrace sees it: user space reads its /proc (call_pidns.go).
+	c.store(m.plus(8), c.currentPid(false), asm.DWord)
 	return val{t: t, inMem: true, m: m}
 }
 

@@ -484,7 +484,11 @@ func (b *builder) emitMachine(phys map[vreg]asm.Register, v4 bool) []minst {
 			for _, mv := range parallelMoves(in.args, p) {
 				add(asm.Mov.Reg(mv[0], mv[1]))
 			}
-			add(in.helper.Call())
+			if in.kfunc != 0 {
+				add(asm.Instruction{OpCode: asm.OpCode(asm.JumpClass).SetJumpOp(asm.Call), Src: asm.PseudoKfuncCall, Constant: int64(in.kfunc)})
+			} else {
+				add(in.helper.Call())
+			}
 			if p(in.dst) != asm.R0 {
 				add(asm.Mov.Reg(p(in.dst), asm.R0))
 			}

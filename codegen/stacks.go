@@ -59,7 +59,8 @@ func lowerStack(c *compiler, e *lang.Call) val {
 	id = c.b.aluImm(asm.LSh, id, 32)
 	id = c.b.aluImm(asm.RSh, id, 32)
 	if spec.User {
-		tgid := c.b.aluImm(asm.RSh, c.b.call(asm.FnGetCurrentPidTgid), 32)
+		// The pid as gtrace sees it: user space reads its /proc.
+		tgid := c.currentPid(false)
 		c.b.aluInto(id, asm.Or, id, c.b.aluImm(asm.LSh, tgid, 32))
 	}
 	return val{t: e.Type(), reg: id}

@@ -4,8 +4,7 @@ package lang
 // `jiffies`, and so for every builtin without arguments. A call expands
 // to the builtin; arguments are reported as a call with too many.
 // (nsecs, ncpus and username are functions of their own; pid, tid and
-// comm take arguments in the newest bpftrace, which gtrace does not
-// support yet, so they stay builtins only.)
+// comm take arguments in the newest bpftrace: funcs_pidns.go.)
 
 // builtinCalls are the builtins that may be called with ().
 var builtinCalls = []string{"jiffies", "rand", "cpu", "numaid", "cgroup", "elapsed", "uid", "gid", "cpid"}
