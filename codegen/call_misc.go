@@ -19,6 +19,24 @@ func init() {
 	intos["pton"] = lowerPtonInto
 	calls["static_assert"] = func(c *compiler, e *lang.Call) val { return val{t: e.Type()} }
 	calls["assert_str"] = calls["static_assert"]
+	calls["kfunc_allowed"] = lowerKfuncAllowed
+}
+
+// lowerKfuncAllowed answers kfunc_allowed("name") for the probe's program
+// type: the kernel is asked (a program calling the kfunc is loaded once)
+// while compiling, and the answer is a constant.
+func lowerKfuncAllowed(c *compiler, e *lang.Call) val {
+	name := e.Args[0].(*lang.StrLit).Value
+	allowed := false
+	if k := c.opts.Kernel; k != nil {
+		_, err := k.Kfunc(name, programKinds[c.v.Points[0].Kind].progType)
+		allowed = err == nil
+	}
+	imm := int64(0)
+	if allowed {
+		imm = 1
+	}
+	return val{t: e.Type(), konst: true, imm: imm}
 }
 
 // lowerBswap reverses the bytes of an integer of 8, 16, 32 or 64 bits.

@@ -32,6 +32,8 @@ func init() {
 		"find":                {3, 3, checkFind},
 		"fail":                {1, -1, checkFail},
 		"container_of":        {3, 3, checkContainerOf},
+		"kfunc_exist":         {1, 1, checkKfunc},
+		"kfunc_allowed":       {1, 1, checkKfunc},
 	} {
 		functions[name] = spec
 	}
@@ -492,4 +494,29 @@ func checkFind(c *checker, call *Call) *Type {
 func checkContainerOf(c *checker, call *Call) *Type {
 	c.errorf(call, "container_of() expects a pointer, a type and a member name: container_of(ptr, struct T, member)")
 	return nil
+}
+
+// checkKfunc types kfunc_exist("name") and kfunc_allowed("name") (newest
+// bpftrace): whether the kernel's BTF has the function, a constant known
+// now; and whether the probe's programs may call it as a kfunc, which code
+// generation asks the kernel, knowing the program type.
+func checkKfunc(c *checker, call *Call) *Type {
+	if c.expr(call.Args[0]) == nil {
+		return nil
+	}
+	name, ok := c.literalString(call.Args[0])
+	if !ok {
+		c.errorf(call, "%s() accepts a string literal only", call.Name)
+		return nil
+	}
+	if call.Name == "kfunc_exist" {
+		_, err := c.kernel().Function(name)
+		call.Expansion = &BoolLit{Span: call.Span, Value: err == nil}
+		return c.expr(call.Expansion)
+	}
+	// Code generation reads the name from a string literal.
+	lit := &StrLit{Span: call.Args[0].Loc(), Value: name}
+	c.expr(lit)
+	call.Args[0] = lit
+	return TypeBool
 }
