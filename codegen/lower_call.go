@@ -106,31 +106,64 @@ func lowerStrInto(c *compiler, e *lang.Call, dst mem, t *lang.Type, exact bool) 
 		c.into(arg, dst, t, exact)
 		return
 	}
-	size := e.Type().Size
-	if size > t.Size {
-		size = t.Size
-	}
-	var n vreg
+	size := min(e.Type().Size, t.Size)
+	// As in the newest bpftrace, str(p) reads max_strlen+1 bytes (below
+	// 1024; max_strlen from 1024 on) and keeps max_strlen: when no NUL is
+	// among them, the string was truncated and prints with
+	// str_trunc_trailer. str(p, n) reads n bytes (n-1 characters and a
+	// NUL) when n is below that; more, and it is str(p). Here the helper
+	// reads size bytes, and only when it filled them (it returned size)
+	// is the byte after them read too, into the last one: a string that
+	// fits costs one jump more. The mark survives only in a string of
+	// exactly size bytes (a larger destination gets a NUL after it).
+	pad := c.obj.Config.MaxStrlen < 1024 && size == t.Size
+	var nv val
 	if len(e.Args) == 2 {
-		// str(p, n): at most n bytes and a terminator, capped at the type.
-		lim := c.b.aluImm(asm.Add, c.reg(c.value(e.Args[1])), 1)
-		capped := c.b.newLabel()
-		n = c.b.copyReg(lim)
-		c.b.jumpImm(asm.JLE, n, int64(size), capped)
-		c.b.setImm(n, int64(size))
-		c.b.mark(capped)
-	} else {
-		n = c.b.movImm(int64(size))
+		nv = c.value(e.Args[1])
 	}
 	p := c.reg(c.value(arg))
 	if exact {
 		c.zero(dst, t.Size)
 	}
-	fn := asm.FnProbeReadKernelStr
+	fn, fn1 := asm.FnProbeReadKernelStr, asm.FnProbeReadKernel
 	if at.Space == lang.AddrUser || (at.Kind == lang.KindInt && c.userArgs()) {
-		fn = asm.FnProbeReadUserStr
+		fn, fn1 = asm.FnProbeReadUserStr, asm.FnProbeReadUser
 	}
-	c.b.call(fn, c.addr(dst), n, p)
+	whole := func() {
+		ret := c.b.call(fn, c.addr(dst), c.b.movImm(int64(size)), p)
+		if !pad {
+			return
+		}
+		fits := c.b.newLabel()
+		c.b.jumpImm(asm.JNE, ret, int64(size), fits)
+		next := c.b.aluImm(asm.Add, c.b.copyReg(p), int64(size-1))
+		c.b.call(fn1, c.addr(dst.plus(size-1)), c.b.movImm(1), next)
+		c.b.mark(fits)
+	}
+	switch {
+	case len(e.Args) == 1:
+		whole()
+	case nv.konst:
+		// n == 0 reads nothing in bpftrace (leaving its 0xff filler);
+		// here it reads an empty string.
+		if n := uint64(nv.imm); n <= uint64(size) {
+			c.b.call(fn, c.addr(dst), c.b.movImm(int64(max(n, 1))), p)
+		} else {
+			whole()
+		}
+	default:
+		n := c.b.copyReg(c.reg(nv))
+		long, some, done := c.b.newLabel(), c.b.newLabel(), c.b.newLabel()
+		c.b.jumpImm(asm.JGT, n, int64(size), long)
+		c.b.jumpImm(asm.JNE, n, 0, some)
+		c.b.setImm(n, 1)
+		c.b.mark(some)
+		c.b.call(fn, c.addr(dst), n, p)
+		c.b.goTo(done)
+		c.b.mark(long)
+		whole()
+		c.b.mark(done)
+	}
 	if !exact && size < t.Size {
 		c.storeImm(dst.plus(size), 0, asm.Byte)
 	}

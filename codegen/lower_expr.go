@@ -170,7 +170,10 @@ func (c *compiler) storeVal(dst mem, v val, t *lang.Type, exact bool) {
 		n := min(v.t.Size, t.Size)
 		c.copyMem(dst, v.m, n)
 		switch {
-		case v.t.Size >= t.Size:
+		case v.t.Size == t.Size:
+			// As it is: a string str() truncated has no NUL, which
+			// marks it for str_trunc_trailer (lower_call.go).
+		case v.t.Size > t.Size:
 			// Truncating: keep the result terminated.
 			c.storeImm(dst.plus(t.Size-1), 0, asm.Byte)
 		case exact:

@@ -18,7 +18,7 @@ type Config struct {
 	StackMode         string // bpftrace, perf or raw
 	PrintMapsOnExit   bool
 	MissingProbes     string // error, warn or ignore
-	StrTruncTrailer   string
+	StrTruncTrailer   string // ends a truncated string when printed
 	LogSize           int
 	MaxCatBytes       int
 	CppDemangle       bool
@@ -40,7 +40,7 @@ func DefaultConfig() Config {
 		StackMode:         "bpftrace",
 		PrintMapsOnExit:   true,
 		MissingProbes:     "error",
-		StrTruncTrailer:   "",
+		StrTruncTrailer:   "..", // the newest bpftrace's (0.17 has none)
 		LogSize:           1000000,
 		MaxCatBytes:       10240,
 		CppDemangle:       true,
@@ -147,15 +147,30 @@ func (c *Config) Set(name, value string) error {
 
 // FromEnv applies BPFTRACE_* environment variables and reports which
 // variables were set, so that a script's config block does not override
-// them (the environment wins, as in bpftrace).
+// them (the environment wins, as in bpftrace). An empty variable counts as
+// unset.
 func (c *Config) FromEnv(getenv func(string) string) (map[string]bool, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	return c.FromEnvLookup(func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	})
+}
+
+// emptyEnv are the variables an empty environment variable sets:
+// BPFTRACE_STR_TRUNC_TRAILER= turns the trailer off, as in bpftrace.
+var emptyEnv = map[string]bool{"str_trunc_trailer": true}
+
+// FromEnvLookup is FromEnv with a lookup (os.LookupEnv) that tells an
+// empty variable from an unset one. An empty variable is ignored, except
+// for the ones an empty value means something to (emptyEnv).
+func (c *Config) FromEnvLookup(lookup func(string) (string, bool)) (map[string]bool, error) {
 	set := map[string]bool{}
 	apply := func(env, name string) error {
-		v := getenv(env)
-		if v == "" {
+		v, ok := lookup(env)
+		if !ok || v == "" && !emptyEnv[name] {
 			return nil
 		}
 		if err := c.Set(name, v); err != nil {

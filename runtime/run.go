@@ -130,7 +130,7 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 		obj:    obj,
 		opts:   opts,
 		out:    opts.Output,
-		dec:    decoder{probeNames: obj.ProbeNames, render: newRenderer(obj)},
+		dec:    decoder{probeNames: obj.ProbeNames, render: newRenderer(obj), trailer: obj.Config.StrTruncTrailer},
 		maps:   mapReader{ncpu: ncpu},
 		zeroed: map[string]bool{},
 	}

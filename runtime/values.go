@@ -21,6 +21,8 @@ type decoder struct {
 	syms *symbolizer
 	// render renders buffers, timestamps, addresses... (values_fmt.go).
 	render *renderer
+	// trailer is str_trunc_trailer: what a truncated string ends with.
+	trailer string
 }
 
 // intValue reads an integer of type t: int64 when signed, uint64 when not.
@@ -70,6 +72,17 @@ func cString(b []byte) string {
 	return string(b)
 }
 
+// str returns the text of a string of type t. A string that fills its
+// whole capacity, with no NUL, was truncated (str() reads one byte more
+// than it keeps): it ends with the trailer, as in the newest bpftrace.
+func (d *decoder) str(t *lang.Type, b []byte) string {
+	b = b[:t.Size]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return string(b[:i])
+	}
+	return string(b) + d.trailer
+}
+
 // printfArg decodes a value for printf: integers, strings, bools and
 // addresses as themselves, everything else as its text.
 func (d *decoder) printfArg(t *lang.Type, b []byte) any {
@@ -82,7 +95,7 @@ func (d *decoder) printfArg(t *lang.Type, b []byte) any {
 	case lang.KindBool:
 		return b[0] != 0
 	case lang.KindString:
-		return cString(b[:t.Size])
+		return d.str(t, b)
 	case lang.KindPointer:
 		return binary.LittleEndian.Uint64(b)
 	case lang.KindBuffer:
@@ -107,7 +120,7 @@ func (d *decoder) decode(t *lang.Type, b []byte) any {
 	case lang.KindBool:
 		return b[0] != 0
 	case lang.KindString:
-		return cString(b[:t.Size])
+		return d.str(t, b)
 	case lang.KindPointer:
 		return output.Pointer(binary.LittleEndian.Uint64(b))
 	case lang.KindProbe:

@@ -21,10 +21,17 @@ type environment struct {
 // readEnv reads the environment variables bpftrace documents: one per
 // config variable (BPFTRACE_MAX_STRLEN, and 0.17's spellings such as
 // BPFTRACE_STRLEN), and BPFTRACE_NO_CPP_DEMANGLE. BPFTRACE_BTF is read by
-// kernelOptions.
-func readEnv(getenv func(string) string) (*environment, error) {
+// kernelOptions. With lookup, an empty BPFTRACE_STR_TRUNC_TRAILER turns
+// the trailer off.
+func readEnv(getenv func(string) string, lookup func(string) (string, bool)) (*environment, error) {
 	env := &environment{config: lang.DefaultConfig()}
-	fixed, err := env.config.FromEnv(getenv)
+	var fixed map[string]bool
+	var err error
+	if lookup != nil {
+		fixed, err = env.config.FromEnvLookup(lookup)
+	} else {
+		fixed, err = env.config.FromEnv(getenv)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func init() {
 }
 
 func main() {
-	cmd := &command{name: os.Args[0], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	cmd := &command{name: os.Args[0], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, lookupEnv: os.LookupEnv}
 	os.Exit(cmd.run(os.Args[1:]))
 }
 
@@ -57,6 +57,9 @@ type command struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// lookupEnv tells an empty variable from an unset one (nil: getenv's
+	// empty string means unset).
+	lookupEnv func(string) (string, bool)
 }
 
 // run is the whole command; it returns the exit code.
@@ -86,7 +89,7 @@ func (c *command) run(args []string) int {
 		fmt.Fprintf(c.stdout, "gtrace %s\n", version)
 		return 0
 	}
-	env, err := readEnv(c.getenv)
+	env, err := readEnv(c.getenv, c.lookupEnv)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ERROR: %v\n", err)
 		return 1
