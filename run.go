@@ -67,6 +67,9 @@ type RunOptions struct {
 	Attached func()
 	// Target is the process traced with -p or -c.
 	Target runtime.Target
+	// Mode runs the script's test or bench probes instead of tracing
+	// (gtrace --test, --bench).
+	Mode runtime.Mode
 }
 
 // Run loads the script, attaches its probes and runs it until it calls
@@ -100,6 +103,7 @@ func (s *Script) Run(ctx context.Context, opts RunOptions) (*Result, error) {
 		Verbose:   opts.Verbose,
 		Buffering: opts.Buffering,
 		Target:    opts.Target,
+		Mode:      opts.Mode,
 		// warnf() obeys --no-warnings in JSON output too.
 		NoWarnings: opts.NoWarnings,
 	})

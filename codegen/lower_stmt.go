@@ -67,7 +67,18 @@ func (c *compiler) stmt(s lang.Stmt) error {
 	case *lang.JumpStmt:
 		switch s.Kind {
 		case "return":
-			c.b.goTo(c.exit)
+			if s.Value == nil {
+				c.b.goTo(c.exit)
+				break
+			}
+			if c.owner != nil {
+				// The body of a for loop is a callback, whose return
+				// value means something else; bpftrace has no return
+				// in for loops at all.
+				panic(&lang.Error{Pos: s.Pos, End: s.EndPos, Msg: "'return' statement is not allowed in a for-loop"})
+			}
+			// The probe's return value (a test probe fails with 1).
+			c.b.exit(c.b.copyReg(c.reg(c.value(s.Value))))
 		case "break":
 			c.b.goTo(c.loops[len(c.loops)-1].brk)
 		case "continue":

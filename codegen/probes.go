@@ -27,8 +27,14 @@ type programKind struct {
 var programKinds = map[string]programKind{
 	// BEGIN and END run once through BPF_PROG_TEST_RUN, which raw
 	// tracepoint programs support.
-	"BEGIN":      {progType: ebpf.RawTracepoint},
-	"END":        {progType: ebpf.RawTracepoint},
+	"BEGIN": {progType: ebpf.RawTracepoint},
+	"END":   {progType: ebpf.RawTracepoint},
+	// self:signal probes run the same way, when gtrace gets the signal.
+	"self": {progType: ebpf.RawTracepoint},
+	// test and bench probes are XDP programs, as in bpftrace: their
+	// BPF_PROG_TEST_RUN reports the time a run takes, and can repeat it.
+	"test":       {progType: ebpf.XDP},
+	"bench":      {progType: ebpf.XDP},
 	"tracepoint": {progType: ebpf.TracePoint},
 	"interval":   {progType: ebpf.PerfEvent},
 	"profile":    {progType: ebpf.PerfEvent},

@@ -220,11 +220,15 @@ type LoopVar struct {
 	Name string `parser:"@Var"`
 }
 
-// JumpStmt is return, break or continue.
+// JumpStmt is return, break or continue. A return may carry a value, the
+// probe program's return value (newest bpftrace: `return 1;` fails a test
+// probe); parseReturn parses it.
 type JumpStmt struct {
 	Span
 	Kind string `parser:"@('return' | 'break' | 'continue')"`
 	Semi bool   `parser:"(@';' ';'*)?"`
+	// Value is what return returns, nil for none.
+	Value Expr
 }
 
 // BlockStmt is a nested block.

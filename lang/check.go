@@ -331,6 +331,7 @@ func (c *checker) expandProbes() error {
 		}
 		total += len(p.Points)
 	}
+	errs = append(errs, c.duplicateNames()...)
 	if err := errs.Err(); err != nil {
 		return err
 	}

@@ -78,6 +78,12 @@ func (c *checker) stmt(s Stmt) {
 		if s.Kind != "return" && c.loops == 0 {
 			c.errorf(keyword(s.Span, s.Kind), "%s used outside of a loop", s.Kind)
 		}
+		if s.Value != nil {
+			// The probe's return value (newest bpftrace): an integer.
+			if t := c.expr(s.Value); t != nil && !t.IsInt() {
+				c.errorf(s, "Probe return values can only be integers. Found %s", t)
+			}
+		}
 	case *BlockStmt:
 		c.block(s.Block)
 	}

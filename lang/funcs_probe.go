@@ -23,6 +23,8 @@ func checkProbetype(c *checker, call *Call) *Type {
 	name := c.pointKind().Name
 	if c.pointKind().Special {
 		name = "special"
+	} else if t := c.pointKind().ProbeType; t != "" {
+		name = t
 	}
 	call.Expansion = &StrLit{Span: call.Span, Value: name}
 	return c.expr(call.Expansion)

@@ -56,7 +56,7 @@ func init() {
 		"while":    subParser[WhileStmt, Stmt](),
 		"unroll":   subParser[UnrollStmt, Stmt](),
 		"for":      subParser[ForStmt, Stmt](),
-		"return":   jump,
+		"return":   parseReturn,
 		"break":    jump,
 		"continue": jump,
 		"{":        subParser[BlockStmt, Stmt](),
@@ -102,6 +102,26 @@ func parseExprStmt(lex *lexer.PeekingLexer) (Stmt, error) {
 			return nil, err
 		}
 		s.EndPos = s.Value.Loc().EndPos
+	}
+	for p.is(";") {
+		s.Semi = true
+		s.EndPos = endOf(p.next())
+	}
+	return s, nil
+}
+
+// parseReturn parses `return`, optionally followed by the value the probe
+// returns, as in the newest bpftrace: `return;`, `return 1;`.
+func parseReturn(lex *lexer.PeekingLexer) (Stmt, error) {
+	p := &exprParser{lex: lex}
+	t := p.next()
+	s := &JumpStmt{Span: Span{Pos: t.Pos, EndPos: endOf(t)}, Kind: "return"}
+	if !p.is(";") && !p.is("}") && !p.peek().EOF() {
+		x, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		s.Value, s.EndPos = x, x.Loc().EndPos
 	}
 	for p.is(";") {
 		s.Semi = true

@@ -134,6 +134,10 @@ func (d *dumper) stmt(s Stmt) {
 		}
 		d.nested(head, s.Body)
 	case *JumpStmt:
+		if s.Value != nil {
+			d.line("%s %s", s.Kind, ExprString(s.Value))
+			break
+		}
 		d.line("%s", s.Kind)
 	case *BlockStmt:
 		d.nested("block", s.Block)

@@ -72,6 +72,9 @@ type ProbeKind struct {
 	Retval bool
 	// Special kinds (BEGIN, END) run once from user space.
 	Special bool
+	// ProbeType is what the probetype builtin returns for the kind when
+	// it is not Name ("special" for special kinds).
+	ProbeType string
 	// UserSpace kinds probe processes: their pointers are user addresses.
 	UserSpace bool
 	// ArgsType returns the type `args` points to for a point; nil when the

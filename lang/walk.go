@@ -56,6 +56,10 @@ func walk(n Node, f func(Node)) {
 		walk(n.Body, f)
 	case *BlockStmt:
 		walk(n.Block, f)
+	case *JumpStmt:
+		if n.Value != nil {
+			walk(n.Value, f)
+		}
 	case *MapExpr:
 		for _, k := range n.Keys {
 			walk(k, f)

@@ -28,7 +28,8 @@ type attachEnv struct {
 }
 
 // attachers is the table of probe kinds the runtime attaches, by kind
-// name. BEGIN and END are run, not attached.
+// name. BEGIN, END, test, bench and self probes are run, not attached
+// (special.go).
 var attachers = map[string]attacher{
 	"tracepoint":    attachTracepoint,
 	"interval":      attachTimer(false),
@@ -60,7 +61,7 @@ func attachTracing(prog *ebpf.Program, pt *lang.ProbePoint, _ attachEnv) ([]io.C
 func (r *runner) attach() error {
 	tried, attached := 0, 0
 	for _, p := range r.obj.Programs {
-		if p.Kind == "BEGIN" || p.Kind == "END" {
+		if runFromUserSpace(p.Kind) {
 			continue
 		}
 		at, ok := attachers[p.Kind]

@@ -48,6 +48,9 @@ type Options struct {
 	// NoWarnings drops what warnf() prints, in every output format
 	// (bpftrace's --no-warnings).
 	NoWarnings bool
+	// Mode says whether the run traces (the default) or runs the
+	// script's test or bench probes (special.go).
+	Mode Mode
 }
 
 // Buffering says when a run flushes its output (bpftrace's -B).
@@ -147,14 +150,22 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 	if opts.DryRun {
 		return Result{}, nil
 	}
-	if !opts.Quiet {
-		r.out.AttachedProbes(r.obj.NumProbes)
+	nprobes, err := r.probesToRun()
+	if err != nil {
+		return Result{}, err
+	}
+	if !opts.Quiet && opts.Mode == ModeTrace {
+		// bpftrace announces no probes when it tests or benchmarks.
+		r.out.AttachedProbes(nprobes)
 		if err := r.out.Flush(); err != nil {
 			return Result{}, err
 		}
 	}
 	if err := r.start(); err != nil {
 		return r.result, err
+	}
+	if opts.Mode != ModeTrace {
+		return r.runSpecialMode()
 	}
 	if !r.exited {
 		if err := r.attach(); err != nil {
@@ -181,7 +192,10 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 			r.finish()
 			return r.result, err
 		}
-		if err := r.loop(ctx); err != nil {
+		stopSignals := r.watchSignals()
+		err := r.loop(ctx)
+		stopSignals()
+		if err != nil {
 			r.detach()
 			r.finish()
 			return r.result, err
@@ -193,6 +207,32 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 	}
 	r.detach()
 	return r.result, r.finish()
+}
+
+// runSpecialMode runs the tests or benchmarks (after BEGIN, unless it
+// called exit()), then END; the maps are not printed. A failed test or
+// benchmark makes the exit code 1.
+func (r *runner) runSpecialMode() (Result, error) {
+	failed := false
+	if !r.exited {
+		var err error
+		if failed, err = r.runMode(); err != nil {
+			r.finish()
+			return r.result, err
+		}
+	}
+	if r.opts.Attached != nil {
+		if err := r.out.Flush(); err != nil {
+			r.finish()
+			return r.result, err
+		}
+		r.opts.Attached()
+	}
+	err := r.finish()
+	if failed {
+		r.result.ExitCode = 1
+	}
+	return r.result, err
 }
 
 // load creates the maps and loads every program, mapping a verifier
@@ -362,7 +402,7 @@ func (r *runner) finish() error {
 			continue
 		}
 		r.result.Maps = append(r.result.Maps, om)
-		if r.obj.Config.PrintMapsOnExit {
+		if r.obj.Config.PrintMapsOnExit && r.opts.Mode == ModeTrace {
 			r.out.Map(om)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +18,17 @@ import (
 // Conformance cases: each file in cases/ is a txtar archive with
 //
 //	-- script.bt --        the script
+//	-- flags --            options given before the script, e.g. --test (optional)
 //	-- args --             positional parameters, one a line (optional)
 //	-- env --              environment variables, NAME=VALUE one a line (optional)
-//	-- trigger --          a shell command run once probes are attached (optional)
+//	-- trigger --          a shell command run once probes are attached (optional);
+//	                       $TRACER_PID is the tracer's process id
 //	-- stop --             present: send SIGINT after the trigger (optional)
 //	-- stdout --           the expected output, recorded from bpftrace
 //	-- bpftrace.stdout --  what bpftrace 0.17 printed, for deviations
+//	-- redact --           regular expressions, one a line, whose matches in the
+//	                       output are replaced with "<redacted>" before comparing
+//	                       (for timings; optional)
 //
 // The archive's comment describes the case. A comment line starting with
 // "deviation:" says why gtrace's output differs from bpftrace 0.17's (a
@@ -99,7 +105,11 @@ func (c *specCase) run(t *testing.T, tracer string) e2e.Result {
 	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{path}
+	var args []string
+	if f, ok := c.file("flags"); ok {
+		args = append(args, strings.Fields(f)...)
+	}
+	args = append(args, path)
 	if a, ok := c.file("args"); ok {
 		args = append(args, strings.Fields(a)...)
 	}
@@ -110,6 +120,11 @@ func (c *specCase) run(t *testing.T, tracer string) e2e.Result {
 		Env: strings.Fields(env), Timeout: 60 * time.Second})
 	if err != nil {
 		t.Fatalf("%s: %v", tracer, err)
+	}
+	if r, ok := c.file("redact"); ok {
+		for _, pat := range strings.Split(strings.TrimSpace(r), "\n") {
+			res.Stdout = regexp.MustCompile(pat).ReplaceAllString(res.Stdout, "<redacted>")
+		}
 	}
 	return res
 }

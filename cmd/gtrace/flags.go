@@ -30,6 +30,7 @@ type options struct {
 	format      output.Format
 	buffering   runtime.Buffering
 	target      runtime.Target // -p, -c
+	mode        runtime.Mode   // --test, --bench
 	version     bool
 	help        bool
 	btf         string
@@ -121,6 +122,8 @@ var flagSpecs = []flagSpec{
 	{0, "dry-run", false, setFlag(func(o *options) { o.dryRun = true })},
 	{0, "unsafe", false, setFlag(func(o *options) { o.unsafe = true })},
 	{0, "no-warnings", false, setFlag(func(o *options) { o.noWarnings = true })},
+	{0, "test", false, func(o *options, _ string) error { return o.setMode(runtime.ModeTest, "--test") }},
+	{0, "bench", false, func(o *options, _ string) error { return o.setMode(runtime.ModeBench, "--bench") }},
 	{0, "btf", true, func(o *options, v string) error { o.btf = v; return nil }},
 	{0, "btf-archive", true, func(o *options, v string) error { o.btfArchive = v; return nil }},
 }
@@ -236,6 +239,16 @@ func (o *options) validate(operands []string) error {
 	return nil
 }
 
+// setMode sets the mode of --test or --bench; the two exclude each other,
+// as in bpftrace.
+func (o *options) setMode(m runtime.Mode, flag string) error {
+	if o.mode != runtime.ModeTrace {
+		return badUsage("USAGE: %s conflicts with existing --mode", flag)
+	}
+	o.mode = m
+	return nil
+}
+
 // getoptError is a usage error worded as GNU getopt words it.
 func getoptError(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...), getopt: true, usage: true}
@@ -300,6 +313,8 @@ OPTIONS:
     -kk            warn when any BPF helper call fails
     --unsafe       allow unsafe builtin functions (system, signal)
     --no-warnings  disable all warning messages
+    --test         run all test: probes
+    --bench        run all bench: probes
     --btf FILE     kernel types from FILE (also BPFTRACE_BTF)
     --btf-archive DIR
                    kernel types from a btfhub-archive tree

@@ -179,6 +179,7 @@ func (c *command) runOptions(o *options, out io.Writer) gtrace.RunOptions {
 		Verbose:    o.verbose,
 		Stderr:     c.stderr,
 		Target:     o.target,
+		Mode:       o.mode,
 	}
 	if c.getenv(notifyAttached) != "" {
 		ropts.Attached = func() { fmt.Fprintln(c.stdout, notifyAttached) }

@@ -79,7 +79,8 @@ type Run struct {
 	// Tracer is the binary; Args its arguments (the script and params).
 	Tracer string
 	Args   []string
-	// Trigger, when set, runs through sh -c once the probes are attached.
+	// Trigger, when set, runs through sh -c once the probes are attached,
+	// with the tracer's process id in $TRACER_PID.
 	Trigger string
 	// Stop, when set, sends Signal (SIGINT by default) to the tracer after
 	// the trigger ends, for scripts that do not exit by themselves.
@@ -157,6 +158,7 @@ func Exec(r Run) (Result, error) {
 	}
 	if r.Trigger != "" && ctx.Err() == nil {
 		trig := exec.CommandContext(ctx, "sh", "-c", r.Trigger)
+		trig.Env = append(os.Environ(), fmt.Sprintf("TRACER_PID=%d", cmd.Process.Pid))
 		if out, err := trig.CombinedOutput(); err != nil {
 			cmd.Process.Signal(syscall.SIGINT)
 			cmd.Wait()

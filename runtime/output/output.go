@@ -10,6 +10,7 @@ package output
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/gtrace/gtrace/lang"
 )
@@ -35,6 +36,14 @@ type Writer interface {
 	HelperError(e *HelperError)
 	// Diagnostic writes what errorf() or warnf() printed.
 	Diagnostic(d *Diagnostic)
+	// TestResult reports test probe index of tests (gtrace --test): the
+	// time its run took, whether it passed (passed holds the outcome of
+	// tests 0 to index) and what it printed.
+	TestResult(tests []string, index int, d time.Duration, passed []bool, out string)
+	// BenchResult reports bench probe index of benches (gtrace --bench):
+	// the average time of a run over iters runs; first is set for the
+	// first result reported.
+	BenchResult(benches []string, index int, avg time.Duration, iters uint64, first bool)
 	// Flush writes buffered output to the underlying writer.
 	Flush() error
 }
