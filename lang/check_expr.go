@@ -3,6 +3,7 @@ package lang
 import (
 	"math"
 	"strconv"
+	"strings"
 )
 
 // expr types an expression and records the type on it. It returns nil
@@ -511,6 +512,29 @@ func (c *checker) constInt(e Expr) (int64, bool) {
 }
 
 // resolveTypeSpec turns a written type into a Type.
+// constantName reports whether a type written as a bare name is rather
+// a constant: a #define, or an enumerator of the script or the kernel
+// that no type of the same name hides.
+func (c *checker) constantName(ts *TypeSpec) bool {
+	if ts.Typeof != nil || ts.wrapped || len(ts.Suffix) > 0 || strings.Contains(ts.Name, " ") {
+		return false
+	}
+	if _, ok := namedTypes[ts.Name]; ok || ts.Name == "string" || c.cstructs[ts.Name] != nil {
+		return false
+	}
+	if _, ok := c.defines[ts.Name]; ok {
+		return true
+	}
+	if _, ok := c.strDefines[ts.Name]; ok {
+		return true
+	}
+	if _, err := c.kernel().LookupType(ts.Name); err == nil {
+		return false
+	}
+	_, err := c.kernel().EnumConstant(ts.Name)
+	return err == nil
+}
+
 func (c *checker) resolveTypeSpec(ts *TypeSpec) *Type {
 	t, ok := namedTypes[ts.Name]
 	switch {
@@ -608,7 +632,7 @@ func (c *checker) castTarget(ts *TypeSpec, from *Type) *Type {
 	if elem == nil {
 		return nil
 	}
-	if elem.Kind != KindInt || castBytes(from) == 0 || castBytes(from)%elem.Size != 0 {
+	if (elem.Kind != KindInt && elem.Kind != KindBool) || castBytes(from) == 0 || castBytes(from)%elem.Size != 0 {
 		c.errorf(ts, "Cannot cast from \"%s\" to \"%s[]\"", from, elem)
 		return nil
 	}
@@ -626,12 +650,18 @@ func castBytes(t *Type) int {
 	return 0
 }
 
-// isIntArray reports whether t is an array of integers.
+// isIntArray reports whether t is an array of integers or of bools (whose
+// bytes casts reinterpret alike: (bool[2])(uint16)1).
 func isIntArray(t *Type) bool {
-	return t.Kind == KindArray && t.Elem != nil && t.Elem.Kind == KindInt
+	return t.Kind == KindArray && t.Elem != nil && (t.Elem.Kind == KindInt || t.Elem.Kind == KindBool)
 }
 
 func (c *checker) sizeof(e *SizeofExpr) *Type {
+	if e.Of != nil && c.constantName(e.Of) {
+		// sizeof(NAME) of a #define or enum constant: the parser could
+		// not tell the name from a type's.
+		e.X, e.Of = &Ident{Span: e.Of.Span, Name: e.Of.Name}, nil
+	}
 	var t *Type
 	if e.Of != nil {
 		t = c.resolveTypeSpec(e.Of)

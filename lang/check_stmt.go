@@ -37,10 +37,44 @@ func (c *checker) pop()  { c.scope = c.scope.parent }
 
 func (c *checker) block(b *Block) {
 	c.push()
-	for _, s := range b.Stmts {
+	for i, s := range b.Stmts {
+		if h := hoistAggregation(s); h != nil {
+			b.Stmts[i], s = h, h
+		}
 		c.stmt(s)
 	}
 	c.pop()
+}
+
+// hoistAggregation rewrites `@m = { statements; agg(x) }`, an
+// aggregation as the value of a block expression (the newest bpftrace's
+// `@ = { let $a = 100; avg($a) }`), into the block with the assignment
+// as its last statement, so that the aggregation is assigned directly.
+// It returns nil for any other statement.
+func hoistAggregation(s Stmt) Stmt {
+	es, ok := s.(*ExprStmt)
+	if !ok || es.Op != "=" {
+		return nil
+	}
+	if _, ok := es.X.(*MapExpr); !ok {
+		return nil
+	}
+	be, ok := es.Value.(*BlockExpr)
+	if !ok || be.Value == nil {
+		return nil
+	}
+	if call, ok := be.Value.(*Call); !ok || aggregations[call.Name] == AggNone {
+		if _, nested := be.Value.(*BlockExpr); !nested {
+			return nil
+		}
+	}
+	assign := &ExprStmt{Span: es.Span, X: es.X, Op: "=", Value: be.Value, Semi: true}
+	inner := Stmt(assign)
+	if h := hoistAggregation(assign); h != nil {
+		inner = h
+	}
+	stmts := append(append([]Stmt(nil), be.Block.Stmts...), inner)
+	return &BlockStmt{Span: es.Span, Block: &Block{Span: be.Block.Span, Stmts: stmts}}
 }
 
 func (c *checker) stmt(s Stmt) {
