@@ -42,8 +42,46 @@ func (c *checker) block(b *Block) {
 			b.Stmts[i], s = h, h
 		}
 		c.stmt(s)
+		if i+1 < len(b.Stmts) && terminates(s) && (i == 0 || !terminates(b.Stmts[i-1])) {
+			// As the newest bpftrace: once, at the first statement
+			// after a return, break, continue or exit().
+			c.warnf(b.Stmts[i+1], "Unreachable statement.")
+		}
 	}
 	c.pop()
+}
+
+// terminates reports whether control never goes past s: return, break,
+// continue, exit(), an if whose every branch terminates, or a block that
+// does.
+func terminates(s Stmt) bool {
+	switch s := s.(type) {
+	case *JumpStmt:
+		return true
+	case *ExprStmt:
+		call, ok := s.X.(*Call)
+		return ok && s.Op == "" && call.Name == "exit"
+	case *BlockStmt:
+		return blockTerminates(s.Block)
+	case *IfStmt:
+		if s.Else == nil || !blockTerminates(s.Then) {
+			return false
+		}
+		if s.Else.If != nil {
+			return terminates(s.Else.If)
+		}
+		return blockTerminates(s.Else.Block)
+	}
+	return false
+}
+
+func blockTerminates(b *Block) bool {
+	for _, s := range b.Stmts {
+		if terminates(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // hoistAggregation rewrites `@m = { statements; agg(x) }`, an
