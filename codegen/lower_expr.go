@@ -287,7 +287,7 @@ func (c *compiler) compare(e *lang.Binary, tl, fl int) bool {
 		c.compareStrings(e, tl, fl)
 		return true
 	}
-	if lt.Kind == lang.KindTuple {
+	if lt.Kind == lang.KindTuple || lt.Kind == lang.KindBuffer {
 		c.compareMemory(e, tl, fl)
 		return true
 	}
@@ -394,6 +394,14 @@ func (c *compiler) compareMemory(e *lang.Binary, tl, fl int) {
 		eq, ne = fl, tl
 	}
 	t, _ := unifyTuple(e.L.Type(), e.R.Type())
+	if lt, rt := e.L.Type(), e.R.Type(); lt.Kind == lang.KindBuffer {
+		// The larger buffer type: the smaller one's bytes are padded
+		// with zeros, and the lengths differ when the contents do.
+		t = lt
+		if rt.Size > t.Size {
+			t = rt
+		}
+	}
 	lm, rm := c.temp(t.Size), c.temp(t.Size)
 	c.into(e.L, lm, t, true)
 	c.into(e.R, rm, t, true)

@@ -258,6 +258,9 @@ func (c *checker) comparison(e *Binary, lt, rt *Type) *Type {
 		}
 	case (lt.Kind == KindInt || lt.Kind == KindBool || lt.Kind == KindPointer) &&
 		(rt.Kind == KindInt || rt.Kind == KindBool || rt.Kind == KindPointer):
+	case lt.Kind == KindBuffer && rt.Kind == KindBuffer && (e.Op == "==" || e.Op == "!="):
+		// Buffers are equal when their lengths and bytes are (newest
+		// bpftrace).
 	case lt.Kind == KindTuple && rt.Kind == KindTuple && (e.Op == "==" || e.Op == "!="):
 		if _, ok := unify(StorageType(lt), StorageType(rt)); !ok {
 			c.errorf(e, "Type mismatch for '%s' comparing %s and %s", e.Op, lt, rt)
