@@ -1,8 +1,11 @@
 package codegen
 
 import (
+	"sync"
+
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+	"golang.org/x/sys/unix"
 
 	"github.com/gtrace/gtrace/lang"
 )
@@ -113,8 +116,37 @@ func lowerNsecs(c *compiler, e *lang.Call) val {
 		return v
 	}
 	mode := e.Args[0].(*lang.Ident).Name
+	if mode == "sw_tai" {
+		// The boot clock plus TAI's offset from it, measured now, as
+		// the newest bpftrace computes sw_tai.
+		return val{t: e.Type(), reg: c.b.alu(asm.Add, c.b.call(asm.FnKtimeGetBootNs), c.b.movImm(swTaiOffset()))}
+	}
 	return val{t: e.Type(), reg: c.b.call(timestampHelpers[mode])}
 }
+
+// swTaiOffset returns CLOCK_TAI minus CLOCK_BOOTTIME in nanoseconds, for
+// nsecs(sw_tai): as bpftrace does, the boot clock is read between two
+// readings of the TAI clock, and of five tries the one whose TAI
+// readings are closest is kept, the TAI time taken as their average.
+// It is measured once per run of gtrace.
+var swTaiOffset = sync.OnceValue(func() int64 {
+	best, offset := int64(-1), int64(0)
+	for range 5 {
+		var before, boot, after unix.Timespec
+		if unix.ClockGettime(unix.CLOCK_TAI, &before) != nil ||
+			unix.ClockGettime(unix.CLOCK_BOOTTIME, &boot) != nil ||
+			unix.ClockGettime(unix.CLOCK_TAI, &after) != nil {
+			continue
+		}
+		d := after.Nano() - before.Nano()
+		if d < 0 || (best >= 0 && d >= best) {
+			continue
+		}
+		best = d
+		offset = (before.Nano()+after.Nano())/2 - boot.Nano()
+	}
+	return offset
+})
 
 // lowerPtonInto stores the address bytes pton() converted.
 func lowerPtonInto(c *compiler, e *lang.Call, dst mem, t *lang.Type, exact bool) {

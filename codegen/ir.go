@@ -45,6 +45,7 @@ const (
 	opCtx                         // dst = the context pointer (R1 at entry)
 	opParam                       // dst = parameter imm of a callback (R1+imm at entry)
 	opFuncPtr                     // dst = address of the function named mapRef
+	opKernelVar                   // dst = address of the kernel variable whose vmlinux BTF id is imm
 )
 
 // inst is one IR instruction.
@@ -85,7 +86,7 @@ func (in *inst) uses() []vreg {
 func (in *inst) def() vreg {
 	switch in.op {
 	case opMovImm, opMov, opALU, opALUImm, opNeg, opLoad, opFrameAddr, opFrameLoad, opMapPtr, opCall, opSignExt, opCtx,
-		opParam, opFuncPtr:
+		opParam, opFuncPtr, opKernelVar:
 		return in.dst
 	}
 	return 0
@@ -199,6 +200,15 @@ func (b *builder) call(fn asm.BuiltinFunc, args ...vreg) vreg {
 	return r
 }
 
+// kernelVar loads the address of a kernel variable, by its BTF id in
+// vmlinux (ldimm64 with BPF_PSEUDO_BTF_ID): for a per-CPU variable, a
+// per-CPU pointer for bpf_this_cpu_ptr and bpf_per_cpu_ptr.
+func (b *builder) kernelVar(id int64) vreg {
+	r := b.reg()
+	b.emit(inst{op: opKernelVar, dst: r, imm: id})
+	return r
+}
+
 // callKfunc calls the kernel function (kfunc) whose BTF id in vmlinux is id.
 func (b *builder) callKfunc(id int32, args ...vreg) vreg {
 	r := b.reg()
@@ -286,6 +296,8 @@ func (in inst) String() string {
 		return fmt.Sprintf("  %s = param %d", r(in.dst), in.imm)
 	case opFuncPtr:
 		return fmt.Sprintf("  %s = func %s", r(in.dst), in.mapRef)
+	case opKernelVar:
+		return fmt.Sprintf("  %s = kernel var btf#%d", r(in.dst), in.imm)
 	}
 	return "?"
 }

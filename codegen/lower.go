@@ -445,7 +445,7 @@ func (b *builder) deadCode() {
 func pure(op opcode) bool {
 	switch op {
 	case opMovImm, opMov, opALU, opALUImm, opNeg, opLoad, opFrameAddr, opFrameLoad, opMapPtr, opSignExt,
-		opParam, opFuncPtr:
+		opParam, opFuncPtr, opKernelVar:
 		return true
 	}
 	return false

@@ -129,11 +129,13 @@ const (
 	// cgroup_path(), which their values refer to by index.
 	ActStrftime
 	ActCgroupPath
+	// unwatch(addr): user space removes the watchpoints on addr.
+	ActUnwatch
 )
 
 func (k ActionKind) String() string {
 	return [...]string{"printf", "print map", "print value", "exit", "clear", "zero", "helper error",
-		"time", "cat", "system", "join", "errorf", "warnf", "strftime", "cgroup_path"}[k]
+		"time", "cat", "system", "join", "errorf", "warnf", "strftime", "cgroup_path", "unwatch"}[k]
 }
 
 // Arg is one argument packed into an event.

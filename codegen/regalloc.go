@@ -480,6 +480,10 @@ func (b *builder) emitMachine(phys map[vreg]asm.Register, v4 bool) []minst {
 			add(asm.StoreImm(asm.RFP, in.off, in.imm, in.size))
 		case opMapPtr:
 			add(asm.LoadMapPtr(p(in.dst), 0).WithReference(in.mapRef))
+		case opKernelVar:
+			// BPF_PSEUDO_BTF_ID (3); the second half's imm, the BTF
+			// object's fd, is 0 for vmlinux.
+			add(asm.Instruction{OpCode: asm.LoadImmOp(asm.DWord), Dst: p(in.dst), Src: asm.R3, Constant: in.imm})
 		case opCall:
 			for _, mv := range parallelMoves(in.args, p) {
 				add(asm.Mov.Reg(mv[0], mv[1]))

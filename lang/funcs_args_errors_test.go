@@ -140,7 +140,6 @@ func TestFunctionArgumentErrors(t *testing.T) {
 		{src: `BEGIN { strftime(); }`, want: "stdin:1:9-19: strftime() requires 2 arguments (0 provided)"},
 		{src: `BEGIN { strftime("%H", 1, 2); }`, want: "stdin:1:9-29: strftime() requires 2 arguments (3 provided)"},
 		{src: `BEGIN { strftime("%H", comm); }`, want: "stdin:1:9-29: strftime() only supports integer arguments (string provided)"},
-		{src: `BEGIN { strftime("%H", nsecs(sw_tai)); }`, want: "stdin:1:30-36: nsecs(sw_tai) is not supported yet: use nsecs(tai)"},
 		// nsecs
 		{src: `BEGIN { nsecs("boot"); }`, want: "stdin:1:9-22: nsecs() only supports timestamp_mode arguments (string provided)"},
 		{src: `BEGIN { nsecs(boot + 1); }`, want: "stdin:1:15-19: Unknown identifier: 'boot'"},

@@ -67,7 +67,6 @@ func TestFunctionErrors(t *testing.T) {
 		{src: `BEGIN { nsecs(boot, 1); }`, want: `stdin:1:9-23: nsecs() takes up to one argument (2 provided)`},
 		{src: `BEGIN { nsecs(foo); }`, want: `stdin:1:15-18: Invalid timestamp mode: foo`},
 		{src: `BEGIN { nsecs(1); }`, want: `stdin:1:9-17: nsecs() only supports timestamp_mode arguments (integer provided)`},
-		{src: `BEGIN { nsecs(sw_tai); }`, want: `stdin:1:15-21: nsecs(sw_tai) is not supported yet: use nsecs(tai)`},
 		// pton (bpftrace 0.17, and the newest for a non-literal)
 		{src: `BEGIN { pton(); }`, want: `stdin:1:9-15: pton() requires one argument (0 provided)`},
 		{src: `BEGIN { pton("1.2.3"); }`, want: `stdin:1:9-22: pton() expects a valid IPv4/IPv6 address, got 1.2.3`},

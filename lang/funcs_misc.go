@@ -127,8 +127,10 @@ func (c *checker) hasKey(call *Call, look *MapExpr) *Type {
 	return TypeBool
 }
 
-// timestampModes are nsecs()'s clocks; sw_tai (computed from a TAI offset
-// measured in user space) is not available yet.
+// timestampModes are nsecs()'s clocks. sw_tai is TAI computed from the
+// boot clock plus an offset measured in user space, as in the newest
+// bpftrace (for kernels without bpf_ktime_get_tai_ns): it counts from
+// the epoch as tai does.
 var timestampModes = map[string]bool{"monotonic": true, "boot": true, "tai": true, "sw_tai": true}
 
 // nsecs([mode]): a timestamp from the given clock; without one, the
@@ -150,8 +152,7 @@ func checkNsecs(c *checker, call *Call) *Type {
 		c.errorf(id, "Invalid timestamp mode: %s", id.Name)
 		return nil
 	case id.Name == "sw_tai":
-		c.errorf(id, "nsecs(sw_tai) is not supported yet: use nsecs(tai)")
-		return nil
+		return withClock(IntType(64, false), "tai")
 	case id.Name == "boot":
 		return TypeUint64
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 // Actions carried out in user space: time(), cat(), system(), join(),
-// errorf() and warnf().
+// errorf(), warnf() and unwatch() (attach_perf.go).
 
 // handleRuntime carries out an action of call_runtime.go's.
 func (r *runner) handleRuntime(a *codegen.Action, rec []byte) error {
@@ -28,6 +28,8 @@ func (r *runner) handleRuntime(a *codegen.Action, rec []byte) error {
 		r.cat(r.format(a, rec))
 	case codegen.ActSystem:
 		return r.system(r.format(a, rec))
+	case codegen.ActUnwatch:
+		r.unwatch(getUint64(rec[a.Args[0].Offset:]))
 	case codegen.ActJoin:
 		r.out.Message(output.Join, joinStrings(rec[codegen.EventHeader:], a.Text))
 	case codegen.ActErrorf, codegen.ActWarnf:

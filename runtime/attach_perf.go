@@ -142,7 +142,32 @@ func attachWatchpoint(prog *ebpf.Program, pt *lang.ProbePoint, env attachEnv) ([
 	if errors.Is(err, unix.ENOSPC) {
 		err = fmt.Errorf("no hardware breakpoint registers left: %w", err)
 	}
+	for i, c := range closers {
+		closers[i] = watchCloser{addr: pt.WatchAddr, Closer: c}
+	}
 	return closers, err
+}
+
+// watchCloser is a link or perf event of a watchpoint on addr, which
+// unwatch(addr) closes.
+type watchCloser struct {
+	addr uint64
+	io.Closer
+}
+
+// unwatch closes the watchpoints on addr, as the newest bpftrace's
+// unwatch() did: an address no watchpoint watches is ignored.
+func (r *runner) unwatch(addr uint64) {
+	kept := r.links[:0]
+	for _, l := range r.links {
+		if w, ok := l.(watchCloser); ok && w.addr == addr {
+			w.Close()
+			continue
+		}
+		kept = append(kept, l)
+	}
+	clear(r.links[len(kept):])
+	r.links = kept
 }
 
 // processThreads lists the threads of a process.
