@@ -688,10 +688,7 @@ func (c *compiler) incDec(e *lang.IncDec) val {
 	switch x := e.X.(type) {
 	case *lang.Var:
 		t := x.Decl.Type
-		step := delta
-		if t.Kind == lang.KindPointer && t.Elem != nil && t.Elem.Size > 0 {
-			step *= int64(t.Elem.Size)
-		}
+		step := delta * pointerStep(t)
 		old := c.b.copyReg(c.reg(c.readVar(x.Decl)))
 		updated := c.normalize(c.b.aluImm(asm.Add, old, step), t)
 		c.writeScalar(x.Decl, val{t: t, reg: updated})

@@ -169,7 +169,24 @@ func (c *compiler) mapAssign(m *lang.MapExpr, op string, value lang.Expr) {
 		return
 	}
 	rhs := c.value(value)
+	if step := pointerStep(t); step != 1 {
+		// @p += n on a pointer moves it by n of what it points to.
+		if rhs.konst {
+			rhs = val{t: rhs.t, konst: true, imm: rhs.imm * step}
+		} else {
+			rhs = val{t: rhs.t, reg: c.b.aluImm(asm.Mul, c.b.copyReg(c.reg(rhs)), step)}
+		}
+	}
 	c.readModifyWrite(m, mp, func(cur val) val { return c.arith(op[:len(op)-1], cur, rhs, t) })
+}
+
+// pointerStep is how far ++ moves a value of type t: the size of what a
+// pointer points to, 1 for integers.
+func pointerStep(t *lang.Type) int64 {
+	if t.Kind == lang.KindPointer && t.Elem != nil && t.Elem.Size > 0 {
+		return int64(t.Elem.Size)
+	}
+	return 1
 }
 
 // readModifyWrite updates an integer map entry in place, creating it
@@ -199,7 +216,7 @@ func (c *compiler) mapIncDec(m *lang.MapExpr, delta int64, prefix bool) val {
 	mp := c.mapOf(m)
 	t := mp.Info.Value
 	old, updated := c.readModifyWrite(m, mp, func(cur val) val {
-		return c.arith("+", cur, val{t: t, konst: true, imm: delta}, t)
+		return c.arith("+", cur, val{t: t, konst: true, imm: delta * pointerStep(t)}, t)
 	})
 	if prefix {
 		return val{t: t, reg: updated}

@@ -368,6 +368,11 @@ func (c *checker) incDec(e *IncDec) *Type {
 		return d.Type
 	case *MapExpr:
 		info := c.mapKeys(x)
+		if info.Value != nil && info.Value.Kind == KindPointer {
+			// ++ and -- move a pointer by what it points to.
+			x.setType(info.Value)
+			return info.Value
+		}
 		c.setMapValue(x, info, TypeInt64, e)
 		x.setType(info.Value)
 		if info.Value != nil && !info.Value.IsInt() {

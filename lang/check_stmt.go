@@ -432,6 +432,11 @@ func (c *checker) assignMap(s *ExprStmt, m *MapExpr) {
 	if s.Op != "=" {
 		vt := c.expr(s.Value)
 		c.requireInt(s.Value, vt, s.Op)
+		if info.Value != nil && info.Value.Kind == KindPointer && (s.Op == "+=" || s.Op == "-=") {
+			// Pointer arithmetic on a map's value.
+			m.setType(info.Value)
+			return
+		}
 		c.setMapValue(m, info, TypeInt64, s.Value)
 		if info.Value != nil && !info.Value.IsInt() {
 			c.errorf(m, "The %s operator can not be used on a map of type %s", s.Op, info.Value)
