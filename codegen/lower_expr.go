@@ -287,7 +287,7 @@ func (c *compiler) compare(e *lang.Binary, tl, fl int) bool {
 		c.compareStrings(e, tl, fl)
 		return true
 	}
-	if lt.Kind == lang.KindTuple || lt.Kind == lang.KindBuffer {
+	if lt.Kind == lang.KindTuple || lt.Kind == lang.KindBuffer || lt.Kind == lang.KindSymbol && lt.Size > 8 {
 		c.compareMemory(e, tl, fl)
 		return true
 	}
@@ -401,6 +401,9 @@ func (c *compiler) compareMemory(e *lang.Binary, tl, fl int) {
 		if rt.Size > t.Size {
 			t = rt
 		}
+	} else if lt.Kind == lang.KindSymbol {
+		// A user symbol: its address and pid.
+		t = lt
 	}
 	lm, rm := c.temp(t.Size), c.temp(t.Size)
 	c.into(e.L, lm, t, true)

@@ -30,7 +30,7 @@ var probeBuiltins = map[string]bool{"args": true, "retval": true, "probe": true,
 // isBuiltinIdent reports whether a bare identifier names a builtin, for
 // the parser's cast disambiguation: (pid)*2 is a product, not a cast.
 func isBuiltinIdent(name string) bool {
-	if builtinTypes[name] != nil || probeBuiltins[name] || bareCalls[name] {
+	if builtinTypes[name] != nil || probeBuiltins[name] || bareCalls[name] || isSpelledBuiltin(name) {
 		return true
 	}
 	_, ok := argIndex(name)
@@ -112,6 +112,10 @@ func (c *checker) ident(e *Ident) *Type {
 			return t
 		}
 		return IntType(64, false)
+	}
+	if internalBuiltins[e.Name] {
+		c.internalBuiltin(e, e.Name)
+		return nil
 	}
 	if v, ok := c.defines[e.Name]; ok {
 		e.Const, e.Value = true, v

@@ -214,6 +214,7 @@ func (c *checker) run() error {
 		return err
 	}
 	callBareFunctions(c.prog)
+	spellBuiltins(c.prog)
 	c.strDefines = map[string]string{}
 	c.cdefs()
 	if err := c.errs.Err(); err != nil {

@@ -261,6 +261,9 @@ func (c *checker) comparison(e *Binary, lt, rt *Type) *Type {
 	case lt.Kind == KindBuffer && rt.Kind == KindBuffer && (e.Op == "==" || e.Op == "!="):
 		// Buffers are equal when their lengths and bytes are (newest
 		// bpftrace).
+	case (lt.Kind == KindProbe || lt.Kind == KindSymbol) && lt.Equal(rt) && (e.Op == "==" || e.Op == "!="):
+		// probe == probe(), func == __builtin_func: the same probe,
+		// the same address (and pid, for user symbols).
 	case lt.Kind == KindTuple && rt.Kind == KindTuple && (e.Op == "==" || e.Op == "!="):
 		if _, ok := unify(StorageType(lt), StorageType(rt)); !ok {
 			c.errorf(e, "Type mismatch for '%s' comparing %s and %s", e.Op, lt, rt)

@@ -580,7 +580,9 @@ func (p *exprParser) identOrCall() (Expr, error) {
 			p.lex.LoadCheckpoint(cp)
 		}
 	}
-	if reservedWords[t.Value] {
+	// config is a keyword only at the top level: in an expression it is
+	// the config() function (builtins_spelled.go).
+	if reservedWords[t.Value] && t.Value != "config" {
 		return nil, &Error{Pos: t.Pos, End: endOf(t), Msg: "syntax error, unexpected " + t.Value}
 	}
 	if !p.is("(") {

@@ -7,6 +7,7 @@ package lang
 // comm take arguments in the newest bpftrace: funcs_pidns.go.)
 
 // builtinCalls are the builtins that may be called with ().
+// (probe(), func() and retval(): builtins_spelled.go.)
 var builtinCalls = []string{"jiffies", "rand", "cpu", "numaid", "cgroup", "elapsed", "uid", "gid", "cpid"}
 
 func init() {

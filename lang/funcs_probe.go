@@ -20,12 +20,6 @@ func checkHasCpid(c *checker, call *Call) *Type {
 // checkProbetype types probetype: the name of the probe's kind, a string
 // constant ("special" for BEGIN and END, as in bpftrace).
 func checkProbetype(c *checker, call *Call) *Type {
-	name := c.pointKind().Name
-	if c.pointKind().Special {
-		name = "special"
-	} else if t := c.pointKind().ProbeType; t != "" {
-		name = t
-	}
-	call.Expansion = &StrLit{Span: call.Span, Value: name}
+	call.Expansion = &StrLit{Span: call.Span, Value: probeTypeName(c.pointKind())}
 	return c.expr(call.Expansion)
 }
