@@ -242,7 +242,7 @@ func (o *Object) compileVariant(v *lang.Variant, opts Options) (pg *Program, err
 		Type:         kind.progType,
 		AttachType:   kind.attachType,
 		Instructions: code,
-		License:      "GPL",
+		License:      o.Config.License,
 	}
 	if kind.attachTo {
 		spec.AttachTo = v.Points[0].Func

@@ -187,8 +187,7 @@ var configFields = []struct {
 	{"unstable_tseries", func(c *Config) any { return c.UnstableTSeries.String() }},
 	{"missing_probes", func(c *Config) any { return c.MissingProbes }},
 	{"stack_mode", func(c *Config) any { return c.StackMode }},
-	// gtrace's programs are always GPL, bpftrace's default license.
-	{"license", func(*Config) any { return "GPL" }},
+	{"license", func(c *Config) any { return c.License }},
 }
 
 // checkConfigRecord types config(): a record of the config variables'

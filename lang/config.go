@@ -1,8 +1,10 @@
 package lang
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -25,6 +27,9 @@ type Config struct {
 	CacheUserSymbols  string
 	LazySymbolication bool
 	OnStackLimit      int // largest value kept on the BPF stack
+	// License is the license programs are loaded with (newest
+	// bpftrace's license variable; one of Licenses).
+	License string
 	// UnstableTSeries allows tseries() (unstable_tseries; unstable.go).
 	UnstableTSeries Unstable
 }
@@ -47,8 +52,20 @@ func DefaultConfig() Config {
 		CacheUserSymbols:  "PER_PROGRAM",
 		LazySymbolication: false,
 		OnStackLimit:      32,
+		License:           "GPL",
 	}
 }
+
+// Licenses are the license strings the license config variable accepts,
+// the GPL-compatible ones the kernel lets call GPL-only helpers, in the
+// newest bpftrace's order.
+var Licenses = []string{"Dual MIT/GPL", "Dual BSD/GPL", "Dual MPL/GPL", "GPL and additional rights", "GPL v2", "GPL"}
+
+// wholeError is a config variable's error message that stands alone,
+// without the variable's name in front.
+type wholeError string
+
+func (e wholeError) Error() string { return string(e) }
 
 // configVar describes one config variable: how to set it from text.
 type configVar struct {
@@ -113,6 +130,13 @@ var configVars = map[string]configVar{
 		c.StrTruncTrailer = v
 		return nil
 	}},
+	"license": {set: func(c *Config, v string) error {
+		if !slices.Contains(Licenses, v) {
+			return wholeError(fmt.Sprintf("Invalid value for license. Found: %s. Valid values: %s", v, strings.Join(Licenses, ", ")))
+		}
+		c.License = v
+		return nil
+	}},
 }
 
 // configAliases maps older spellings (bpftrace 0.17's environment
@@ -140,6 +164,10 @@ func (c *Config) Set(name, value string) error {
 		return fmt.Errorf("unrecognized config variable: %s", name)
 	}
 	if err := v.set(c, value); err != nil {
+		var whole wholeError
+		if errors.As(err, &whole) {
+			return err
+		}
 		return fmt.Errorf("%s %w", ConfigName(name), err)
 	}
 	return nil
