@@ -71,12 +71,20 @@ type AttachPoint struct {
 	Raw string `parser:"@Attach"`
 }
 
-// CStruct is a C struct or union definition in the script.
+// CStruct is a C struct or union definition in the script, or nested in
+// another's member (parseCStruct, cdefs_parse.go, parses it by hand).
 type CStruct struct {
 	Span
-	Kind   string    `parser:"@('struct' | 'union')"`
-	Name   string    `parser:"@Ident"`
-	Fields []*CField `parser:"'{' @@* '}' ';'*"`
+	Kind string // "struct" or "union"
+	// Name is empty for an anonymous struct or union (nested only).
+	Name string
+	// Attrs are the __attribute__((...)) before and after the name and
+	// after the closing brace.
+	Attrs []*CAttr
+	// Macros are words before the name: macros #defined as attributes
+	// (#define __packed __attribute__((packed))).
+	Macros []*CWord
+	Fields []*CField
 }
 
 // CEnum is a C enum definition in the script: its enumerators become
@@ -95,13 +103,40 @@ type CEnumValue struct {
 }
 
 // CField is one member declaration of a CStruct: type words, pointer
-// stars, the name, array dimensions.
+// stars, the name, array dimensions, a bitfield width. A declaration of
+// several members (`int a, b:3;`) gives one CField each, sharing Words
+// or Def.
 type CField struct {
 	Span
-	Words []string `parser:"@Ident+"`
-	Stars []string `parser:"@'*'*"`
-	Name  string   `parser:"@Ident?"`
-	Dims  []string `parser:"('[' @Int ']')* ';'"`
+	Words []string
+	// WordSpans are where the words are, for errors about one of them.
+	WordSpans []Span
+	// Def is the member's type when it is defined in the member
+	// (`struct b { int x; } inner;`, `union { ... };`); Words is empty.
+	Def *CStruct
+	// Enum is the member's type when it is an enum defined in the member.
+	Enum  *CEnum
+	Stars []string
+	Name  string
+	Dims  []string
+	// Bits is a bitfield's width, "" for other members.
+	Bits string
+	// FuncPtr marks a pointer to a function: `void (*fn)(int);`.
+	FuncPtr bool
+	Attrs   []*CAttr
+}
+
+// CAttr is a C attribute, `__attribute__((packed))`; Text is what the
+// double parentheses hold.
+type CAttr struct {
+	Span
+	Text string
+}
+
+// CWord is a word with its position.
+type CWord struct {
+	Span
+	Word string
 }
 
 // MapDecl declares a map's kind and size: let @name = lruhash(4096);

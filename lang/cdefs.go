@@ -13,11 +13,22 @@ import (
 // long x" the last word is the name; after pointer stars, the word after
 // them is.
 func (f *CField) decl() (*TypeSpec, string) {
-	words, name := f.Words, f.Name
-	if len(f.Stars) == 0 && name == "" && len(words) > 1 {
+	return declOf(f, f.Words, f.Name)
+}
+
+// declOf is decl for the given type words and name. const and volatile
+// qualify a type without changing its layout.
+func declOf(f *CField, words []string, name string) (*TypeSpec, string) {
+	if len(f.Stars) == 0 && name == "" && len(words) > 1 && !f.FuncPtr {
 		words, name = words[:len(words)-1], words[len(words)-1]
 	}
-	ts := &TypeSpec{Span: f.Span, Name: strings.Join(words, " ")}
+	var kept []string
+	for _, w := range words {
+		if w != "const" && w != "volatile" {
+			kept = append(kept, w)
+		}
+	}
+	ts := &TypeSpec{Span: f.Span, Name: strings.Join(kept, " ")}
 	for range f.Stars {
 		ts.Suffix = append(ts.Suffix, -1)
 	}
@@ -33,18 +44,11 @@ func (c *checker) cdefs() {
 	c.cstructs = map[string]*Type{}
 	c.defines = map[string]int64{}
 	c.enumOf = map[string]*EnumType{}
+	c.cdef = cdefState{defined: map[*CStruct]*Type{}, align: map[string]int{}, attrMacros: map[string]string{}}
 	for _, it := range c.prog.Items {
 		switch it := it.(type) {
 		case *CStruct:
-			name := it.Kind + " " + it.Name
-			if _, dup := c.cstructs[name]; dup {
-				c.errs = append(c.errs, errorAt(it.Span, "%s is defined twice", name))
-				continue
-			}
-			// Register first, so that members may point to the struct.
-			st := &Type{Kind: KindStruct, Name: name}
-			c.cstructs[name] = st
-			c.layout(st, it)
+			c.defineStruct(it)
 		case *CEnum:
 			c.cenum(it)
 		case *Preproc:
@@ -100,50 +104,21 @@ func (c *checker) cenum(e *CEnum) {
 	}
 }
 
-// layout places the members of a C struct or union at their natural
-// alignment and pads the whole to its largest alignment.
-func (c *checker) layout(st *Type, def *CStruct) {
-	c.final = true
-	defer func() { c.final = false }()
-	off, align := 0, 1
-	for _, f := range def.Fields {
-		ts, name := f.decl()
-		t := c.resolveTypeSpec(ts)
-		if t == nil {
-			continue
-		}
-		if name == "" {
-			c.errorf(f, "member of %s has no name", st.Name)
-			continue
-		}
-		a := t.Align()
-		if a > align {
-			align = a
-		}
-		if def.Kind == "union" {
-			st.Fields = append(st.Fields, Field{Name: name, Type: t})
-			if t.Size > off {
-				off = t.Size
-			}
-			continue
-		}
-		off = (off + a - 1) / a * a
-		st.Fields = append(st.Fields, Field{Name: name, Type: t, Offset: off})
-		off += t.Size
-	}
-	st.Size = (off + align - 1) / align * align
-}
-
 // preproc handles a preprocessor line: #define NAME value with an integer
 // or string value defines a constant; #include needs nothing when kernel
 // types come from BTF; anything else is reported.
 func (c *checker) preproc(p *Preproc) {
 	directive, rest := splitDirective(p.Text)
 	switch directive {
-	case "include", "undef", "pragma":
+	case "include", "undef":
 		return
+	case "pragma":
+		c.pragma(p, rest)
 	case "define":
 		name, value := splitDefine(rest)
+		if c.attrMacro(p, name, value) {
+			return
+		}
 		if strings.HasPrefix(value, "(") && strings.HasSuffix(value, ")") {
 			value = strings.TrimSpace(value[1 : len(value)-1])
 		}

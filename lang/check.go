@@ -157,6 +157,8 @@ type checker struct {
 	// enumOf is the enum type of each enumerator the script defines.
 	enumOf     map[string]*EnumType
 	strDefines map[string]string
+	// cdef is the state of struct layout: attributes, #pragma pack.
+	cdef cdefState
 	// warnedUnstable records the unstable features warned about.
 	warnedUnstable map[string]bool
 	// getopts records the first getopt() of each named parameter.

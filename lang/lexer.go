@@ -22,6 +22,7 @@ const (
 	tokPredEnd                  // the '/' closing a predicate (followed by '{')
 	tokPunct                    // operators and punctuation
 	tokPreproc                  // a C preprocessor line (#include, #define)
+	tokAttribute                // a C attribute: __attribute__((packed)), whole
 )
 
 var tokenNames = map[string]lexer.TokenType{
@@ -37,6 +38,7 @@ var tokenNames = map[string]lexer.TokenType{
 	"PredEnd":    tokPredEnd,
 	"Punct":      tokPunct,
 	"Preproc":    tokPreproc,
+	"Attribute":  tokAttribute,
 }
 
 // tokenDescription names a token type the way error messages talk about it.
@@ -201,6 +203,11 @@ func (l *lexState) Next() (lexer.Token, error) {
 		return lexer.EOFToken(start), nil
 	}
 	c := l.src[l.pos.Offset]
+	if c == '_' && (l.mode == modeItem || l.mode == modeNormal) {
+		if t, ok, err := l.attribute(start); ok || err != nil {
+			return t, err
+		}
+	}
 
 	switch l.mode {
 	case modeItem:
@@ -252,6 +259,43 @@ func (l *lexState) preprocessor(start lexer.Position) lexer.Token {
 	}
 	l.advance(end - l.pos.Offset)
 	return l.token(tokPreproc, start)
+}
+
+// attribute lexes a C attribute, `__attribute__((...))` with layout
+// allowed before the parentheses, as one token: in C definitions it may
+// follow a struct's closing brace, where a word would start an attach
+// point. The mode stays as it was.
+func (l *lexState) attribute(start lexer.Position) (lexer.Token, bool, error) {
+	const kw = "__attribute__"
+	rest := l.src[l.pos.Offset:]
+	if !strings.HasPrefix(rest, kw) || identLen(rest) != len(kw) {
+		return lexer.Token{}, false, nil
+	}
+	off := skipLayout(l.src, l.pos.Offset+len(kw))
+	if !strings.HasPrefix(l.src[off:], "((") {
+		l.advance(len(kw))
+		return lexer.Token{}, false, l.errorf(start, "__attribute__ syntax error, expected '(('")
+	}
+	depth := 0
+	for ; off < len(l.src); off++ {
+		switch l.src[off] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ';', '{', '}':
+			depth = -1 // unbalanced: let the parser report it
+		}
+		if depth <= 0 {
+			break
+		}
+	}
+	if depth != 0 {
+		l.advance(len(kw))
+		return lexer.Token{}, false, l.errorf(start, "__attribute__ syntax error, mismatched '(' and ')'")
+	}
+	l.advance(off + 1 - l.pos.Offset)
+	return l.token(tokAttribute, start), true, nil
 }
 
 // attachPoint lexes a raw attach point: everything up to ',', '{', layout,

@@ -42,7 +42,7 @@ func init() {
 		"#":      subParser[Preproc, Item](),
 		"config": subParser[ConfigBlock, Item](),
 		"import": subParser[Import, Item](),
-		"struct": subParser[CStruct, Item](),
+		"struct": parseCStruct,
 		"enum":   subParser[CEnum, Item](),
 		"let":    subParser[MapDecl, Item](),
 		"macro":  subParser[Macro, Item](),

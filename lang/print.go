@@ -34,18 +34,43 @@ func (d *dumper) line(format string, args ...any) {
 	d.b.WriteByte('\n')
 }
 
+// cstruct dumps a struct or union definition, nested ones too.
+func (d *dumper) cstruct(s *CStruct) {
+	head := s.Kind + " " + s.Name
+	for _, a := range s.Attrs {
+		head += " __attribute__((" + a.Text + "))"
+	}
+	d.line("%s", strings.TrimSpace(head))
+	d.depth++
+	for _, f := range s.Fields {
+		typ, name := f.decl()
+		t := typ.String()
+		switch {
+		case f.Def != nil:
+			d.cstruct(f.Def)
+			t = f.Def.Kind + " " + f.Def.Name
+		case f.Enum != nil:
+			t = "enum " + f.Enum.Name
+		case f.FuncPtr:
+			t = "function pointer"
+		}
+		if f.Bits != "" {
+			name += " : " + f.Bits
+		}
+		for _, a := range f.Attrs {
+			name += " __attribute__((" + a.Text + "))"
+		}
+		d.line("%s %s", strings.TrimSpace(t), name)
+	}
+	d.depth--
+}
+
 func (d *dumper) item(it Item) {
 	switch it := it.(type) {
 	case *Preproc:
 		d.line("preprocessor %s", it.Text)
 	case *CStruct:
-		d.line("%s %s", it.Kind, it.Name)
-		d.depth++
-		for _, f := range it.Fields {
-			typ, name := f.decl()
-			d.line("%s %s", typ.String(), name)
-		}
-		d.depth--
+		d.cstruct(it)
 	case *CEnum:
 		d.line("enum %s", it.Name)
 		d.depth++
