@@ -3,6 +3,7 @@ package codegen
 import (
 	"fmt"
 
+	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/btf"
 
@@ -13,8 +14,8 @@ import (
 // funcs_kernel.go): percpu_kaddr (bpf_this_cpu_ptr, bpf_per_cpu_ptr on
 // the variable's BTF id), unwatch (an event: user space closes the
 // watchpoints), write_user (bpf_probe_write_user), override
-// (bpf_override_return), socket_cookie (bpf_get_socket_cookie) and path
-// (bpf_d_path).
+// (bpf_override_return), socket_cookie (bpf_get_socket_cookie), path
+// (bpf_d_path) and skboutput (bpf_skb_output).
 
 func init() {
 	calls["percpu_kaddr"] = lowerPercpuKaddr
@@ -23,6 +24,7 @@ func init() {
 	calls["override"] = lowerOverride
 	calls["socket_cookie"] = lowerSocketCookie
 	intos["path"] = lowerPathInto
+	calls["skboutput"] = lowerSkbOutput
 }
 
 // KernelVars is what Options.Kernel also answers when it knows the
@@ -128,4 +130,49 @@ func lowerPathInto(c *compiler, e *lang.Call, dst mem, t *lang.Type, exact bool)
 	c.zero(m, st.Size)
 	c.b.call(asm.FnDPath, p, c.addr(m), c.b.movImm(int64(st.Size)))
 	c.storeVal(dst, val{t: st, inMem: true, m: m}, t, exact)
+}
+
+// bpfCurrentCPU is BPF_F_CURRENT_CPU: a perf event output to this CPU's
+// buffer.
+const bpfCurrentCPU = 0xffffffff
+
+// lowerSkbOutput sends the packet to user space with bpf_skb_output(skb,
+// map, flags, header, SkbHeader): flags hold the number of the skb's
+// bytes to append in their upper 32 bits (the kernel refuses more than
+// the skb holds) and BPF_F_CURRENT_CPU; the header, the file's index,
+// the time and the length, which user space uses to cut off the padding
+// of perf samples. The result is the helper's (0 or a negative error).
+func lowerSkbOutput(c *compiler, e *lang.Call) val {
+	path, off := lang.LiteralText(e.Args[0]), int64(e.Args[3].(*lang.IntLit).Value)
+	id := -1
+	for i, a := range c.obj.Actions {
+		if a.Kind == ActSkbOutput && a.Text == path && a.Offset == off {
+			id = i
+		}
+	}
+	if id < 0 {
+		id = len(c.obj.Actions)
+		c.obj.Actions = append(c.obj.Actions, &Action{Kind: ActSkbOutput, Text: path, Offset: off, Pos: e.Span})
+	}
+	c.obj.skbEvents()
+	skb := c.reg(c.value(e.Args[1]))
+	n := c.normalize(c.b.copyReg(c.reg(c.value(e.Args[2]))), lang.IntType(32, false))
+	hdr := c.temp(SkbHeader)
+	c.storeImm(hdr, int64(id), asm.DWord)
+	c.store(hdr.plus(8), c.b.call(asm.FnKtimeGetBootNs), asm.DWord)
+	c.store(hdr.plus(16), n, asm.DWord)
+	flags := c.b.alu(asm.Or, c.b.aluImm(asm.LSh, n, 32), c.b.movImm(bpfCurrentCPU))
+	r := c.b.call(asm.FnSkbOutput, skb, c.b.mapPtr(SkbEventsMap), flags, c.addr(hdr), c.b.movImm(SkbHeader))
+	return val{t: e.Type(), reg: r}
+}
+
+// skbEvents adds the perf event array of skboutput() (its size, one
+// entry a CPU, is set when it is created).
+func (o *Object) skbEvents() {
+	for _, m := range o.Internal {
+		if m.Name == SkbEventsMap {
+			return
+		}
+	}
+	o.Internal = append(o.Internal, &ebpf.MapSpec{Name: SkbEventsMap, Type: ebpf.PerfEventArray, KeySize: 4, ValueSize: 4})
 }

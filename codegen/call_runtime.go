@@ -104,6 +104,9 @@ func lowerAssert(c *compiler, e *lang.Call) val {
 // lowerLen counts a map's entries: bpf_for_each_map_elem returns how many
 // it visited, and the callback visits them all.
 func lowerLen(c *compiler, e *lang.Call) val {
+	if t := e.Args[0].Type(); t != nil && t.Kind == lang.KindStack {
+		return lowerStackLen(c, e)
+	}
 	mp := c.mapOf(e.Args[0].(*lang.MapExpr))
 	fn := c.b.reg()
 	c.b.emit(inst{op: opFuncPtr, dst: fn, mapRef: c.countCallback()})

@@ -38,6 +38,7 @@ type Options struct {
 // Compile turns a checked program into an Object.
 func Compile(prog *lang.Program, sources map[string]string, opts Options) (*Object, error) {
 	obj := &Object{Config: *prog.Config, Sources: sources, Warnings: prog.Warnings}
+	obj.stackLen = usesStackLen(prog)
 	if err := obj.buildMaps(prog); err != nil {
 		return nil, err
 	}

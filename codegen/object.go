@@ -40,6 +40,9 @@ type Object struct {
 	// Scratch space (scratch.go): how many programs use it, and the
 	// most one needs.
 	scratchUsers, scratchSize int
+	// stackLen is set when the script takes len() of a stack: stack
+	// values then hold their number of frames (stacks.go).
+	stackLen bool
 }
 
 // Program is one BPF program and where it attaches.
@@ -131,11 +134,14 @@ const (
 	ActCgroupPath
 	// unwatch(addr): user space removes the watchpoints on addr.
 	ActUnwatch
+	// Not a ring buffer event: skboutput()'s pcap file (Text) and offset
+	// (Offset), which its packets (SkbEventsMap) refer to by index.
+	ActSkbOutput
 )
 
 func (k ActionKind) String() string {
 	return [...]string{"printf", "print map", "print value", "exit", "clear", "zero", "helper error",
-		"time", "cat", "system", "join", "errorf", "warnf", "strftime", "cgroup_path", "unwatch"}[k]
+		"time", "cat", "system", "join", "errorf", "warnf", "strftime", "cgroup_path", "unwatch", "skboutput"}[k]
 }
 
 // Arg is one argument packed into an event.
@@ -160,8 +166,10 @@ type Action struct {
 	// Helper names the BPF helper a helper-error action reports.
 	Helper string
 	// Text is time()'s and strftime()'s format, join()'s separator and
-	// cgroup_path()'s filter.
+	// cgroup_path()'s filter, and skboutput()'s file.
 	Text string
+	// Offset is skboutput()'s offset: the bytes of each packet left out.
+	Offset int64
 	// Pos is the call in the source.
 	Pos lang.Span
 }
@@ -174,7 +182,16 @@ const (
 	EventsMap  = "events"  // the ring buffer of events
 	LostMap    = "lost"    // per-CPU count of events the ring buffer dropped
 	GlobalsMap = "globals" // values the runtime sets before starting
+	// SkbEventsMap is the perf event array skboutput() writes packets
+	// to (bpf_skb_output cannot write to a ring buffer). Each sample is
+	// an SkbHeader, then the packet.
+	SkbEventsMap = "skb_events"
 )
+
+// SkbHeader is the size of the header of skboutput()'s samples: the
+// ActSkbOutput action's index, the time (bpf_ktime_get_boot_ns) and the
+// packet's length, 8 bytes each.
+const SkbHeader = 24
 
 // Map returns the script map of the given name.
 func (o *Object) Map(name string) *Map {

@@ -17,7 +17,7 @@ type Config struct {
 	MaxProbes         int    // attach points after wildcard expansion
 	MaxBPFProgs       int    // programs a script may generate
 	PerfRbPages       int    // ring buffer size in pages
-	StackMode         string // bpftrace, perf or raw
+	StackMode         string // bpftrace, perf, raw or build_id
 	PrintMapsOnExit   bool
 	MissingProbes     string // error, warn or ignore
 	StrTruncTrailer   string // ends a truncated string when printed
@@ -120,7 +120,7 @@ var configVars = map[string]configVar{
 	"log_size":           intVar(func(c *Config) *int { return &c.LogSize }, 1),
 	"max_cat_bytes":      intVar(func(c *Config) *int { return &c.MaxCatBytes }, 1),
 	"on_stack_limit":     intVar(func(c *Config) *int { return &c.OnStackLimit }, 0),
-	"stack_mode":         enumVar(func(c *Config) *string { return &c.StackMode }, "bpftrace", "perf", "raw"),
+	"stack_mode":         enumVar(func(c *Config) *string { return &c.StackMode }, "bpftrace", "perf", "raw", "build_id"),
 	"missing_probes":     enumVar(func(c *Config) *string { return &c.MissingProbes }, "error", "warn", "ignore"),
 	"cache_user_symbols": enumVar(func(c *Config) *string { return &c.CacheUserSymbols }, "PER_PROGRAM", "PER_PID", "NONE"),
 	"print_maps_on_exit": boolVar(func(c *Config) *bool { return &c.PrintMapsOnExit }),

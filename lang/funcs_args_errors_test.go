@@ -299,7 +299,7 @@ func TestFunctionArgumentErrors(t *testing.T) {
 		{src: `BEGIN { @[kstack(0)] = count(); }`, want: "stdin:1:18: kstack([int limit]): limit must be between 1 and 1024, 0 given"},
 		{src: `BEGIN { @[ustack(-1)] = count(); }`, want: "stdin:1:18-20: ustack([int limit]): limit must be between 1 and 1024, -1 given"},
 		{src: `BEGIN { $n = 5; @[ustack(perf, $n)] = count(); }`, want: "stdin:1:19-35: ustack() expects a integer literal (integer provided)"},
-		{src: `BEGIN { @[kstack(3, 5)] = count(); }`, want: "stdin:1:18: kstack() expects a stack mode (bpftrace, perf or raw) as first argument"},
+		{src: `BEGIN { @[kstack(3, 5)] = count(); }`, want: "stdin:1:18: kstack() expects a stack mode (bpftrace, perf, raw or build_id) as first argument"},
 		// ksym, usym, kaddr, uaddr, reg
 		{src: `BEGIN { print(ksym()); }`, want: "stdin:1:15-21: ksym() requires one argument (0 provided)"},
 		{src: `BEGIN { print(ksym(1, 2)); }`, want: "stdin:1:15-25: ksym() requires one argument (2 provided)"},

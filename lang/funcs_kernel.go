@@ -9,8 +9,8 @@ import (
 // variable), unwatch (removes a watchpoint), write_user
 // (bpf_probe_write_user) and override (bpf_override_return, in
 // kprobes), and the helpers only BPF_PROG_TYPE_TRACING programs (fentry
-// and fexit probes) may call: socket_cookie (bpf_get_socket_cookie) and
-// path (bpf_d_path).
+// and fexit probes) may call: socket_cookie (bpf_get_socket_cookie),
+// path (bpf_d_path) and skboutput (bpf_skb_output).
 
 func init() {
 	for name, spec := range map[string]funcSpec{
@@ -20,6 +20,7 @@ func init() {
 		"override":      {1, 1, checkOverride},
 		"socket_cookie": {1, 1, checkSocketCookie},
 		"path":          {1, 2, checkPath},
+		"skboutput":     {4, 4, checkSkbOutput},
 	} {
 		functions[name] = spec
 	}
@@ -247,4 +248,49 @@ func checkPath(c *checker, call *Call) *Type {
 		return nil
 	}
 	return StringType(int(size))
+}
+
+// skboutput(path, skb, len, offset): writes len bytes of the sk_buff's
+// data (bpf_skb_output) to the pcap file path, from offset on; a uint32,
+// 0 or a negative error. path and offset are literals: user space opens
+// the file and cuts the packet. fentry and fexit probes only.
+func checkSkbOutput(c *checker, call *Call) *Type {
+	if !c.tracingOnly(call) {
+		for _, a := range call.Args {
+			c.expr(a)
+		}
+		return nil
+	}
+	if _, ok := c.literalArg(call, 0); !ok {
+		return nil
+	}
+	t := c.expr(call.Args[1])
+	if t == nil {
+		return nil
+	}
+	if t.Kind != KindPointer {
+		c.errorf(call, "skboutput() only supports pointer arguments (%s provided)", kindName(t))
+		return nil
+	}
+	if !c.intArg(call, 2) {
+		return nil
+	}
+	t = c.expr(call.Args[3])
+	if t == nil {
+		return nil
+	}
+	off, ok := c.constInt(call.Args[3])
+	if !ok || !t.IsInt() {
+		c.errorf(call, "skboutput() expects a integer literal (%s provided)", kindName(t))
+		return nil
+	}
+	if off < 0 {
+		c.errorf(call.Args[3], "skboutput(): the offset must not be negative (%d given)", off)
+		return nil
+	}
+	// Code generation reads the offset as a literal.
+	lit := &IntLit{Span: call.Args[3].Loc(), Value: uint64(off)}
+	c.expr(lit)
+	call.Args[3] = lit
+	return IntType(32, false)
 }

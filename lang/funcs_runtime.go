@@ -385,14 +385,16 @@ func capitalize(s string) string {
 	return s
 }
 
-// len(@m): the number of entries of a map with keys.
+// len(@m): the number of entries of a map with keys; len(stack): the
+// number of frames of a kstack or ustack value.
 func checkLen(c *checker, call *Call) *Type {
 	m, ok := call.Args[0].(*MapExpr)
 	if !ok {
 		t := c.expr(call.Args[0])
 		if t != nil && t.Kind == KindStack {
-			c.errorf(call, "len() of a stack is not supported yet")
-			return nil
+			// The number of frames (codegen keeps it in the stack's
+			// value).
+			return TypeInt64
 		}
 		if t != nil {
 			c.errorf(call, "call to len() expects a map, ustack, or kstack")
@@ -400,7 +402,9 @@ func checkLen(c *checker, call *Call) *Type {
 		return nil
 	}
 	if m.Indexed {
-		c.expr(m)
+		if t := c.expr(m); t != nil && t.Kind == KindStack {
+			return TypeInt64
+		}
 		c.errorf(call, "call to len() expects a map, ustack, or kstack")
 		return nil
 	}

@@ -40,9 +40,13 @@ const (
 	StackPerf
 	// StackRaw prints the addresses in hexadecimal.
 	StackRaw
+	// StackBuildID (user stacks only) prints each frame as the build id
+	// of the file it falls in and its offset in that file, as the kernel
+	// records them (BPF_F_STACK_BUILD_ID), without naming anything.
+	StackBuildID
 )
 
-var stackModeNames = [...]string{"bpftrace", "perf", "raw"}
+var stackModeNames = [...]string{"bpftrace", "perf", "raw", "build_id"}
 
 func (m StackMode) String() string { return stackModeNames[m] }
 
@@ -105,20 +109,25 @@ func checkStack(user bool) func(c *checker, call *Call) *Type {
 		if !ok {
 			mode = StackBpftrace
 		}
+		if mode == StackBuildID && !user && len(call.Args) == 0 {
+			// As the newest bpftrace does for a bare kstack.
+			c.warnf(call, "'build_id' stack mode can only be used for ustack. Falling back to 'raw' mode.")
+			mode = StackRaw
+		}
 		spec := StackSpec{User: user, Mode: mode, Limit: DefaultStackLimit}
 		args := call.Args
 		if len(args) > 0 {
 			if id, ok := args[0].(*Ident); ok {
 				m, ok := ParseStackMode(id.Name)
 				if !ok {
-					c.errorf(id, "%s(): unknown stack mode '%s' (expected bpftrace, perf or raw)", call.Name, id.Name)
+					c.errorf(id, "%s(): unknown stack mode '%s' (expected bpftrace, perf, raw or build_id)", call.Name, id.Name)
 					return nil
 				}
 				spec.Mode = m
 				args = args[1:]
 			} else if len(args) == 2 {
 				c.expr(args[0])
-				c.errorf(args[0], "%s() expects a stack mode (bpftrace, perf or raw) as first argument", call.Name)
+				c.errorf(args[0], "%s() expects a stack mode (bpftrace, perf, raw or build_id) as first argument", call.Name)
 				return nil
 			}
 		}
@@ -137,6 +146,10 @@ func checkStack(user bool) func(c *checker, call *Call) *Type {
 				return nil
 			}
 			spec.Limit = int(n)
+		}
+		if spec.Mode == StackBuildID && !user {
+			c.errorf(call, "'build_id' stack mode can only be used for ustack")
+			return nil
 		}
 		return StackType(spec)
 	}

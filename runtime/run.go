@@ -108,6 +108,8 @@ type runner struct {
 	// target is the traced process (-p, -c; target.go), nil for the
 	// whole system.
 	target *target
+	// skb writes skboutput()'s packets (skboutput.go), nil without.
+	skb *skbOutput
 }
 
 // Run loads and runs a compiled script until it calls exit(), the context
@@ -273,7 +275,7 @@ func (r *runner) load() error {
 		return fmt.Errorf("opening the event ring buffer: %w", err)
 	}
 	r.rd = rd
-	return nil
+	return r.openSkbOutput()
 }
 
 // monotonicNow is the clock bpf_ktime_get_ns() reads.
@@ -449,6 +451,7 @@ func (r *runner) detach() {
 
 func (r *runner) close() {
 	r.detach()
+	r.closeSkbOutput()
 	r.target.close()
 	if r.rd != nil {
 		r.rd.Close()

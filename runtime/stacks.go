@@ -2,11 +2,13 @@ package runtime
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
 
 	"github.com/gtrace/gtrace/codegen"
 	"github.com/gtrace/gtrace/lang"
@@ -24,27 +26,30 @@ type symbolizer struct {
 	kernel *sym.KernelResolver
 	user   *sym.Resolver
 	// stacks caches stacks read by map, id and pid: ids are stable, as
-	// bpf_get_stackid does not reuse them.
+	// bpf_get_stackid does not reuse them; frames caches build-id stacks'
+	// frames.
 	stacks map[stackKey][]uint64
+	frames map[stackKey][]string
 }
 
 type stackKey struct {
-	limit int
-	id    uint32
-	pid   uint32
+	limit   int
+	buildID bool
+	id      uint32
+	pid     uint32
 }
 
 func newSymbolizer(coll *ebpf.Collection) *symbolizer {
-	return &symbolizer{coll: coll, kernel: sym.NewKernelResolver(), user: sym.NewResolver(), stacks: map[stackKey][]uint64{}}
+	return &symbolizer{coll: coll, kernel: sym.NewKernelResolver(), user: sym.NewResolver(), stacks: map[stackKey][]uint64{}, frames: map[stackKey][]string{}}
 }
 
 // addresses reads a stack's addresses, nil when it was not recorded.
 func (s *symbolizer) addresses(spec *lang.StackSpec, id, pid uint32) []uint64 {
-	key := stackKey{spec.Limit, id, pid}
+	key := stackKey{spec.Limit, false, id, pid}
 	if addrs, ok := s.stacks[key]; ok {
 		return addrs
 	}
-	m := s.coll.Maps[codegen.StackMapName(spec.Limit)]
+	m := s.coll.Maps[codegen.StackMapFor(spec)]
 	if m == nil || int32(id) < 0 {
 		return nil
 	}
@@ -64,11 +69,73 @@ func (s *symbolizer) addresses(spec *lang.StackSpec, id, pid uint32) []uint64 {
 	return addrs
 }
 
+// buildIDFrames reads a ustack(build_id) stack's frames as they print:
+// the build id in hexadecimal and the offset in the file ("<id> 0x<off>"),
+// or the address in hexadecimal where the kernel could not read the
+// build id, as the newest bpftrace prints them.
+func (s *symbolizer) buildIDFrames(spec *lang.StackSpec, id, pid uint32) []string {
+	key := stackKey{spec.Limit, true, id, pid}
+	if frames, ok := s.frames[key]; ok {
+		return frames
+	}
+	m := s.coll.Maps[codegen.StackMapFor(spec)]
+	if m == nil || int32(id) < 0 {
+		return nil
+	}
+	buf := make([]byte, m.ValueSize())
+	if err := m.Lookup(&id, buf); err != nil {
+		return nil
+	}
+	frames := formatBuildIDFrames(buf)
+	s.frames[key] = frames
+	return frames
+}
+
+// formatBuildIDFrames formats the frames of a build-id stack map's value:
+// struct bpf_stack_build_id { s32 status; u8 build_id[20]; union { u64
+// offset; u64 ip; }; } each, up to the first empty one (status 0; the
+// kernel zeroes the frames after the stack's last).
+func formatBuildIDFrames(buf []byte) []string {
+	var frames []string
+	for i := 0; i+codegen.BuildIDFrameSize <= len(buf); i += codegen.BuildIDFrameSize {
+		f := buf[i : i+codegen.BuildIDFrameSize]
+		status := int32(binary.LittleEndian.Uint32(f))
+		off := binary.LittleEndian.Uint64(f[24:])
+		switch status {
+		case 0: // BPF_STACK_BUILD_ID_EMPTY
+			return frames
+		case 1: // BPF_STACK_BUILD_ID_VALID
+			text := hex.EncodeToString(f[4:24]) + " 0x"
+			if off < 0x10 {
+				text += "0"
+			}
+			frames = append(frames, text+strconv.FormatUint(off, 16))
+		default: // BPF_STACK_BUILD_ID_IP
+			frames = append(frames, strconv.FormatUint(off, 16))
+		}
+	}
+	return frames
+}
+
+// stackValue splits a kstack or ustack value: the stack id, the pid (user
+// stacks) and, where the script takes len() of a stack, the number of
+// frames in the top bits (codegen.StackLenShift), left out here.
+func stackValue(v uint64) (id, pid uint32) {
+	return uint32(v), uint32(v>>32) & (1<<(codegen.StackLenShift-32) - 1)
+}
+
 // stack decodes a kstack or ustack value.
 func (s *symbolizer) stack(t *lang.Type, b []byte) output.Stack {
 	v := binary.LittleEndian.Uint64(b)
 	spec := t.Stack
-	id, pid := uint32(v), uint32(v>>32)
+	id, pid := stackValue(v)
+	if spec.Mode == lang.StackBuildID {
+		out := output.Stack{Style: output.StackPlain}
+		for _, f := range s.buildIDFrames(spec, id, pid) {
+			out.Frames += f + "\n"
+		}
+		return out
+	}
 	addrs := s.addresses(spec, id, pid)
 	out := output.Stack{}
 	switch spec.Mode {
@@ -142,9 +209,13 @@ func clampStackMaps(spec *ebpf.CollectionSpec) {
 		return
 	}
 	for name, m := range spec.Maps {
-		if m.Type == ebpf.StackTrace && m.ValueSize > uint32(8*limit) {
+		frame := uint32(8)
+		if m.Flags&unix.BPF_F_STACK_BUILD_ID != 0 {
+			frame = codegen.BuildIDFrameSize
+		}
+		if m.Type == ebpf.StackTrace && m.ValueSize > frame*uint32(limit) {
 			c := m.Copy()
-			c.ValueSize = uint32(8 * limit)
+			c.ValueSize = frame * uint32(limit)
 			spec.Maps[name] = c
 		}
 	}
