@@ -92,7 +92,9 @@ func (o *Object) buildMaps(prog *lang.Program) error {
 	for i, info := range sortedMaps(prog.Maps) {
 		m := &Map{Info: info}
 		if info.Key != nil {
-			m.KeySize = info.Key.Size
+			// Padded to 8 bytes (tuples are only as aligned as their
+			// fields): a hist bucket index follows the key, aligned.
+			m.KeySize = (info.Key.Size + 7) &^ 7
 		}
 		maxEntries := uint32(cfg.MaxMapKeys)
 		if info.MaxEntries > 0 {

@@ -247,6 +247,18 @@ func (c *compiler) load(m mem, size asm.Size, signed bool) vreg {
 		c.probeRead(tmp, m, int(size.Sizeof()), false)
 		return c.load(tmp, size, signed)
 	}
+	if misaligned(m, size) {
+		n := int(size.Sizeof())
+		r := c.load(m.plus(n-1), asm.Byte, false)
+		for i := n - 2; i >= 0; i-- {
+			r = c.b.aluImm(asm.LSh, r, 8)
+			r = c.b.alu(asm.Or, r, c.load(m.plus(i), asm.Byte, false))
+		}
+		if signed && n < 8 {
+			return c.signExtend(r, n*8)
+		}
+		return r
+	}
 	if m.base == 0 {
 		r := c.b.reg()
 		c.b.emit(inst{op: opFrameLoad, dst: r, off: int16(m.off), size: size})
@@ -259,6 +271,16 @@ func (c *compiler) load(m mem, size asm.Size, signed bool) vreg {
 }
 
 func (c *compiler) store(m mem, v vreg, size asm.Size) {
+	if misaligned(m, size) {
+		for i := range int(size.Sizeof()) {
+			b := v
+			if i > 0 {
+				b = c.b.aluImm(asm.RSh, v, int64(8*i))
+			}
+			c.store(m.plus(i), b, asm.Byte)
+		}
+		return
+	}
 	if m.base == 0 {
 		c.b.emit(inst{op: opFrameStore, a: v, off: int16(m.off), size: size})
 		return
@@ -273,11 +295,28 @@ func (c *compiler) storeImm(m mem, v int64, size asm.Size) {
 		c.store(m, c.b.movImm(v), size)
 		return
 	}
+	if misaligned(m, size) {
+		for i := range int(size.Sizeof()) {
+			c.storeImm(m.plus(i), int64(int8(v>>(8*i))), asm.Byte)
+		}
+		return
+	}
 	if m.base == 0 {
 		c.b.emit(inst{op: opFrameStoreImm, off: int16(m.off), imm: v, size: size})
 		return
 	}
 	c.b.storeImm(m.base, m.off, v, size)
+}
+
+// misaligned reports whether an access of size bytes at m is a stack
+// access the verifier refuses: stack accesses must be naturally aligned
+// (map values and the scratch space may be accessed unaligned). Fields of
+// tuples are only as aligned as the newest bpftrace lays them out: the
+// 64-bit family of an ntop() value that follows an int8, say. Such
+// accesses go byte by byte.
+func misaligned(m mem, size asm.Size) bool {
+	n := int(size.Sizeof())
+	return m.base == 0 && n > 1 && m.off%n != 0
 }
 
 // chunk picks the widest access for position off (relative to an 8-byte

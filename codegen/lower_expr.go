@@ -408,12 +408,12 @@ func (c *compiler) compareMemory(e *lang.Binary, tl, fl int) {
 	lm, rm := c.temp(t.Size), c.temp(t.Size)
 	c.into(e.L, lm, t, true)
 	c.into(e.R, rm, t, true)
-	for off := 0; off < t.Size; off += 8 {
-		size := asm.DWord
-		if t.Size-off < 8 {
-			size = asm.Byte
-		}
+	for off := 0; off < t.Size; {
+		// Both temporaries start 8-byte aligned; a tuple's size need
+		// not be a multiple of 8.
+		size, w := chunk(off, t.Size-off)
 		c.b.jump(asm.JNE, c.load(lm.plus(off), size, false), c.load(rm.plus(off), size, false), ne)
+		off += w
 	}
 	c.b.goTo(eq)
 }

@@ -28,7 +28,10 @@ func (c *compiler) mapKey(m *lang.MapExpr, mp *Map, extra int) mem {
 		c.storeImm(k, 0, asm.DWord)
 		return k
 	}
-	k := c.temp(info.Key.Size + extra)
+	k := c.temp(mp.KeySize + extra)
+	if pad := mp.KeySize - info.Key.Size; pad > 0 {
+		c.zero(k.plus(info.Key.Size), pad)
+	}
 	if len(m.Keys) == 1 && m.Keys[0].Type().Kind == lang.KindTuple && len(info.Key.Fields) > 1 {
 		c.into(m.Keys[0], k, info.Key, true)
 		return k

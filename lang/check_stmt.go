@@ -567,10 +567,6 @@ func sameLayout(a, b *Type) bool {
 	return true
 }
 
-// StorageType is the type a value takes when stored in a map, a variable
-// or an event: integers widen to 64 bits (literals become int64); strings,
-// structs and arrays are copies in BPF memory, whatever memory they were
-// read from; tuples convert element by element.
 // varType is the type of a scratch variable first assigned a value of
 // type t: integers keep their width (sizeof((uint16)x) stays 2 in a
 // variable, as in bpftrace), literals are int64 or uint64; everything
@@ -601,6 +597,12 @@ func fitsInt(n int64, t *Type) bool {
 	return n >= 0 && n < 1<<t.Bits
 }
 
+// StorageType is the type a value takes when stored in a map, a variable
+// or an event: integers widen to 64 bits (literals become int64); strings,
+// structs and arrays are copies in BPF memory, whatever memory they were
+// read from; tuples convert element by element, their integers keeping
+// their width as in the newest bpftrace (sizeof(((int8)1, (int16)1)) is 4
+// in a variable or a map too; literals become int64).
 func StorageType(t *Type) *Type {
 	if t == nil {
 		return nil
@@ -619,7 +621,7 @@ func StorageType(t *Type) *Type {
 	case KindString:
 		return StringType(t.Size)
 	case KindTuple:
-		return mapFields(t, StorageType)
+		return mapFields(t, varType)
 	case KindStruct, KindArray:
 		// A stored struct or array is a copy in BPF memory.
 		return t.WithSpace(AddrNone)

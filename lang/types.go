@@ -135,19 +135,23 @@ func StringType(n int) *Type {
 	return &Type{Kind: KindString, Size: n}
 }
 
-// TupleType lays out a tuple of the given element types. Fields are placed
-// at their natural alignment, like a C struct, and the whole is padded to
-// a multiple of 8 bytes.
+// TupleType lays out a tuple of the given element types as the newest
+// bpftrace does (its Struct::CreateRecord): like a C struct, each field at
+// the next offset that is a multiple of its alignment (Align), the whole
+// padded to a multiple of the largest alignment. ((int8)1, (int16)1,
+// (int32)1) is 8 bytes, (int32, int16, int8) too, (int8, int64, int8,
+// int64) 32.
 func TupleType(elems []*Type) *Type {
 	t := &Type{Kind: KindTuple}
-	off := 0
+	off, align := 0, 1
 	for _, e := range elems {
 		a := e.Align()
+		align = max(align, a)
 		off = (off + a - 1) / a * a
 		t.Fields = append(t.Fields, Field{Type: e, Offset: off})
 		off += e.Size
 	}
-	t.Size = (off + 7) / 8 * 8
+	t.Size = (off + align - 1) / align * align
 	return t
 }
 
@@ -182,14 +186,29 @@ func AggType(a AggKind, signed bool) *Type {
 	return t
 }
 
-// Align returns the alignment of the type in memory.
+// Align returns the alignment of the type in memory, and of a field of its
+// type in a tuple or record, by the newest bpftrace's rule
+// (SizedType::GetInTupleAlignment): an integer its size; strings and the
+// values bpftrace keeps as byte arrays (buffers, strftime(), ntop(),
+// macaddr(), cgroup_path(), usym()) 1; an array of one or two bytes its
+// size, another its element's; a tuple, record or struct its largest
+// field's (a packed struct 1); anything else 8.
 func (t *Type) Align() int {
 	switch t.Kind {
 	case KindInt:
-		return t.Size
-	case KindBool, KindString, KindNone:
+		return max(t.Size, 1)
+	case KindBool, KindString, KindNone, KindBuffer, KindText:
 		return 1
+	case KindSymbol:
+		if t.Size > 8 {
+			// A user symbol (its address and pid; a tuple's copy no
+			// longer says AddrUser): bpftrace's usym_t byte array.
+			return 1
+		}
 	case KindArray:
+		if t.Size == 1 || t.Size == 2 {
+			return t.Size
+		}
 		return t.Elem.Align()
 	case KindTuple:
 		a := 1
@@ -199,8 +218,40 @@ func (t *Type) Align() int {
 			}
 		}
 		return a
+	case KindStruct:
+		return structAlign(t)
 	}
 	return 8
+}
+
+// structAlign is the alignment of a struct or union: a kernel one's from
+// its BTF, a script one's the largest of its members' (1 when a member is
+// not at a multiple of its alignment, or the size not a multiple of the
+// result: a packed struct).
+func structAlign(t *Type) int {
+	if t.BTF != nil {
+		return btfAlign(t.BTF, 0)
+	}
+	if len(t.Fields) == 0 {
+		return 8
+	}
+	a := 1
+	for _, f := range t.Fields {
+		ft := f.Type
+		for ft.Kind == KindArray {
+			// C's rule, not the tuple one: char[2] is 1-aligned.
+			ft = ft.Elem
+		}
+		fa := ft.Align()
+		if f.Bitfield == nil && f.Offset%fa != 0 {
+			return 1
+		}
+		a = max(a, fa)
+	}
+	if t.Size%a != 0 {
+		return 1
+	}
+	return a
 }
 
 // IsInt reports whether t is an integer type.
