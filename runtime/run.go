@@ -169,6 +169,7 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 	if opts.Mode != ModeTrace {
 		return r.runSpecialMode()
 	}
+	stopSignals := func() {}
 	if !r.exited {
 		if err := r.attach(); err != nil {
 			// As bpftrace: a probe that cannot attach ends the run
@@ -177,11 +178,15 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 			r.out.Flush()
 			return r.result, err
 		}
+		// self:signal probes are attached too: a SIGUSR1 sent once the
+		// probes are reported attached must find them.
+		stopSignals = r.watchSignals()
 	}
 	if opts.Attached != nil {
 		// bpftrace notifies also when exit() in BEGIN leaves nothing to
 		// attach.
 		if err := r.out.Flush(); err != nil {
+			stopSignals()
 			r.detach()
 			r.finish()
 			return r.result, err
@@ -190,11 +195,11 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 	}
 	if !r.exited {
 		if err := r.target.resume(); err != nil {
+			stopSignals()
 			r.detach()
 			r.finish()
 			return r.result, err
 		}
-		stopSignals := r.watchSignals()
 		err := r.loop(ctx)
 		stopSignals()
 		if err != nil {
