@@ -230,10 +230,14 @@ func parseDecl(decl string) (name, typ string, err error) {
 		}
 	}
 
-	if m := funcPtrName().FindStringSubmatchIndex(rest); m != nil {
-		name = rest[m[2]:m[3]]
-		typ = rest[:m[2]] + rest[m[3]:]
-		return name, joinLoc(loc, normalizeType(typ)), nil
+	// Only a function pointer has a parenthesis (most formats have none:
+	// the regular expression is then not even compiled).
+	if strings.Contains(rest, "(") {
+		if m := funcPtrName().FindStringSubmatchIndex(rest); m != nil {
+			name = rest[m[2]:m[3]]
+			typ = rest[:m[2]] + rest[m[3]:]
+			return name, joinLoc(loc, normalizeType(typ)), nil
+		}
 	}
 
 	// Array dimensions follow the name: "char comm[16]", "u8 a[2][3]".

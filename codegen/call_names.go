@@ -84,7 +84,7 @@ func signalTexts() []string {
 
 // syscallTexts are the names of this architecture's system calls.
 func syscallTexts() []string {
-	names := syscallNames[hostArch()]
+	names := syscallNames(hostArch())
 	out := make([]string, len(names))
 	for i, n := range names {
 		if n == "" {

@@ -70,7 +70,7 @@ software:faults { @p[kstack(perf, 5)] = count(); } watchpoint:0x1000:4:w { @w = 
 // TestRegisterNames keeps lang's register names (which reg() checks)
 // equal to the pt_regs table.
 func TestRegisterNames(t *testing.T) {
-	for arch, l := range ptRegsLayouts {
+	for arch, l := range ptRegsLayouts() {
 		var names []string
 		for n := range l.offsets {
 			names = append(names, n)
@@ -89,7 +89,7 @@ func TestKprobeArgCount(t *testing.T) {
 	if !ok {
 		t.Fatal("no kprobe kind")
 	}
-	if l := ptRegsLayouts[hostArch()]; l != nil && k.NumArgs != len(l.args) {
+	if l := ptRegsLayouts()[hostArch()]; l != nil && k.NumArgs != len(l.args) {
 		t.Errorf("kprobe has %d arguments, pt_regs %d argument registers", k.NumArgs, len(l.args))
 	}
 }

@@ -3,6 +3,7 @@ package codegen
 import (
 	"runtime"
 	"strconv"
+	"sync"
 )
 
 // The pt_regs table: where the kernel saves each register of the traced
@@ -27,33 +28,36 @@ type regsLayout struct {
 }
 
 // ptRegsLayouts is the table of supported architectures, keyed by
-// runtime.GOARCH names.
-var ptRegsLayouts = map[string]*regsLayout{
-	"amd64": {
-		offsets: map[string]int{
-			"r15": 0, "r14": 8, "r13": 16, "r12": 24,
-			"bp": 32, "bx": 40, "r11": 48, "r10": 56,
-			"r9": 64, "r8": 72, "ax": 80, "cx": 88,
-			"dx": 96, "si": 104, "di": 112,
-			// bpftrace 0.17 says orig_ax, newer ones orig_rax.
-			"orig_ax": 120, "orig_rax": 120,
-			"ip": 128, "pc": 128, "cs": 136, "flags": 144,
-			"sp": 152, "ss": 160,
+// runtime.GOARCH names. It is built on first use: only scripts that read
+// registers need it.
+var ptRegsLayouts = sync.OnceValue(func() map[string]*regsLayout {
+	return map[string]*regsLayout{
+		"amd64": {
+			offsets: map[string]int{
+				"r15": 0, "r14": 8, "r13": 16, "r12": 24,
+				"bp": 32, "bx": 40, "r11": 48, "r10": 56,
+				"r9": 64, "r8": 72, "ax": 80, "cx": 88,
+				"dx": 96, "si": 104, "di": 112,
+				// bpftrace 0.17 says orig_ax, newer ones orig_rax.
+				"orig_ax": 120, "orig_rax": 120,
+				"ip": 128, "pc": 128, "cs": 136, "flags": 144,
+				"sp": 152, "ss": 160,
+			},
+			args:           []string{"di", "si", "dx", "cx", "r8", "r9"},
+			ret:            "ax",
+			sp:             "sp",
+			pc:             "ip",
+			stackArgOffset: 8,
 		},
-		args:           []string{"di", "si", "dx", "cx", "r8", "r9"},
-		ret:            "ax",
-		sp:             "sp",
-		pc:             "ip",
-		stackArgOffset: 8,
-	},
-	"arm64": {
-		offsets: arm64Offsets(),
-		args:    []string{"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"},
-		ret:     "r0",
-		sp:      "sp",
-		pc:      "pc",
-	},
-}
+		"arm64": {
+			offsets: arm64Offsets(),
+			args:    []string{"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"},
+			ret:     "r0",
+			sp:      "sp",
+			pc:      "pc",
+		},
+	}
+})
 
 // arm64Offsets builds arm64's register names: r0..r30 (also spelled
 // regs[0]..regs[30]), sp, pc, pstate and the 32-bit compat aliases.
@@ -77,7 +81,7 @@ func hostArch() string { return runtime.GOARCH }
 // arch; ok is false when the argument is not passed in a register (see
 // ptRegsStackArg) or the architecture is unknown.
 func ptRegsArg(arch string, n int) (off int, ok bool) {
-	l := ptRegsLayouts[arch]
+	l := ptRegsLayouts()[arch]
 	if l == nil || n < 0 || n >= len(l.args) {
 		return 0, false
 	}
@@ -89,7 +93,7 @@ func ptRegsArg(arch string, n int) (off int, ok bool) {
 // argument at that address plus addend (user or kernel memory, per probe).
 // ok is false for register arguments and unknown architectures.
 func ptRegsStackArg(arch string, n int) (spOff, addend int, ok bool) {
-	l := ptRegsLayouts[arch]
+	l := ptRegsLayouts()[arch]
 	if l == nil || n < len(l.args) {
 		return 0, 0, false
 	}
@@ -98,7 +102,7 @@ func ptRegsStackArg(arch string, n int) (spOff, addend int, ok bool) {
 
 // ptRegsRet returns the pt_regs offset of the return value register.
 func ptRegsRet(arch string) (off int, ok bool) {
-	l := ptRegsLayouts[arch]
+	l := ptRegsLayouts()[arch]
 	if l == nil {
 		return 0, false
 	}
@@ -109,7 +113,7 @@ func ptRegsRet(arch string) (off int, ok bool) {
 // name (x86_64: "ax", "di", "ip", "sp", ...; arm64: "r0".."r30", "sp",
 // "pc", "pstate").
 func ptRegsOffset(arch, name string) (off int, ok bool) {
-	l := ptRegsLayouts[arch]
+	l := ptRegsLayouts()[arch]
 	if l == nil {
 		return 0, false
 	}
@@ -120,14 +124,14 @@ func ptRegsOffset(arch, name string) (off int, ok bool) {
 // ptRegsPC and ptRegsSP return the offsets of the instruction and stack
 // pointers.
 func ptRegsPC(arch string) (off int, ok bool) {
-	if l := ptRegsLayouts[arch]; l != nil {
+	if l := ptRegsLayouts()[arch]; l != nil {
 		return l.offsets[l.pc], true
 	}
 	return 0, false
 }
 
 func ptRegsSP(arch string) (off int, ok bool) {
-	if l := ptRegsLayouts[arch]; l != nil {
+	if l := ptRegsLayouts()[arch]; l != nil {
 		return l.offsets[l.sp], true
 	}
 	return 0, false

@@ -530,7 +530,7 @@ func (c *checker) constantName(ts *TypeSpec) bool {
 	if ts.Typeof != nil || ts.wrapped || len(ts.Suffix) > 0 || strings.Contains(ts.Name, " ") {
 		return false
 	}
-	if _, ok := namedTypes[ts.Name]; ok || ts.Name == "string" || c.cstructs[ts.Name] != nil {
+	if namedType(ts.Name) != nil || ts.Name == "string" || c.cstructs[ts.Name] != nil {
 		return false
 	}
 	if _, ok := c.defines[ts.Name]; ok {
@@ -547,7 +547,8 @@ func (c *checker) constantName(ts *TypeSpec) bool {
 }
 
 func (c *checker) resolveTypeSpec(ts *TypeSpec) *Type {
-	t, ok := namedTypes[ts.Name]
+	t := namedType(ts.Name)
+	ok := t != nil
 	switch {
 	case ts.Typeof != nil:
 		if t = c.expr(ts.Typeof); t == nil {
@@ -585,21 +586,31 @@ func (c *checker) resolveTypeSpec(ts *TypeSpec) *Type {
 	return t
 }
 
-// namedTypes are the built-in type names and the C spellings of integers.
-var namedTypes = map[string]*Type{
-	"int8": IntType(8, true), "int16": IntType(16, true), "int32": IntType(32, true), "int64": IntType(64, true),
-	"uint8": IntType(8, false), "uint16": IntType(16, false), "uint32": IntType(32, false), "uint64": IntType(64, false),
-	"bool": TypeBool,
-	"char": IntType(8, true), "signed char": IntType(8, true), "unsigned char": IntType(8, false),
-	"short": IntType(16, true), "short int": IntType(16, true), "signed short": IntType(16, true),
-	"unsigned short": IntType(16, false), "unsigned short int": IntType(16, false),
-	"int": IntType(32, true), "signed": IntType(32, true), "signed int": IntType(32, true),
-	"unsigned": IntType(32, false), "unsigned int": IntType(32, false),
-	"long": IntType(64, true), "long int": IntType(64, true), "signed long": IntType(64, true),
-	"long long": IntType(64, true), "long long int": IntType(64, true),
-	"unsigned long": IntType(64, false), "unsigned long int": IntType(64, false),
-	"unsigned long long": IntType(64, false), "unsigned long long int": IntType(64, false),
-	"void": IntType(8, false),
+// namedType types the built-in type names and the C spellings of
+// integers; nil for other names. (A switch rather than a map: nothing to
+// build at start-up.)
+func namedType(name string) *Type {
+	switch name {
+	case "int8", "char", "signed char":
+		return IntType(8, true)
+	case "uint8", "unsigned char", "void":
+		return IntType(8, false)
+	case "int16", "short", "short int", "signed short":
+		return IntType(16, true)
+	case "uint16", "unsigned short", "unsigned short int":
+		return IntType(16, false)
+	case "int32", "int", "signed", "signed int":
+		return IntType(32, true)
+	case "uint32", "unsigned", "unsigned int":
+		return IntType(32, false)
+	case "int64", "long", "long int", "signed long", "long long", "long long int":
+		return IntType(64, true)
+	case "uint64", "unsigned long", "unsigned long int", "unsigned long long", "unsigned long long int":
+		return IntType(64, false)
+	case "bool":
+		return TypeBool
+	}
+	return nil
 }
 
 func (c *checker) cast(e *Cast) *Type {

@@ -15,8 +15,9 @@ type funcSpec struct {
 
 // functions is the table of callable functions (aggregations excepted:
 // they are only valid as the value of a map assignment). Files that
-// implement a group of functions add them in an init function.
-var functions = map[string]funcSpec{}
+// implement a group of functions add them in an init function. Sized for
+// them all, so that registering them never grows the map.
+var functions = make(map[string]funcSpec, 128)
 
 func init() {
 	for name, spec := range map[string]funcSpec{

@@ -205,14 +205,22 @@ var hostArch = runtime.GOARCH
 // archNames are bpftrace's names for the architectures, in messages.
 var archNames = map[string]string{"amd64": "x86_64", "arm64": "aarch64"}
 
-// registerNames are the names reg() accepts on each architecture. Code
-// generation holds their pt_regs offsets (codegen/ptregs.go; a test
-// keeps the two tables equal).
-var registerNames = map[string][]string{
-	"amd64": {"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx", "dx",
-		"si", "di", "orig_ax", "orig_rax", "ip", "pc", "cs", "flags", "sp", "ss"},
-	"arm64": arm64RegisterNames(),
+// registerNames returns the names reg() accepts on an architecture (a
+// GOARCH name), nil for others. Code generation holds their pt_regs
+// offsets (codegen/ptregs.go; a test keeps the two tables equal).
+// arm64's are built when asked for, not at every start.
+func registerNames(arch string) []string {
+	switch arch {
+	case "amd64":
+		return amd64RegisterNames
+	case "arm64":
+		return arm64RegisterNames()
+	}
+	return nil
 }
+
+var amd64RegisterNames = []string{"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx", "dx",
+	"si", "di", "orig_ax", "orig_rax", "ip", "pc", "cs", "flags", "sp", "ss"}
 
 func arm64RegisterNames() []string {
 	names := []string{"sp", "pc", "pstate", "compat_fp", "compat_sp", "compat_lr"}
@@ -225,7 +233,7 @@ func arm64RegisterNames() []string {
 // RegisterNames returns the register names reg() accepts on an
 // architecture (a GOARCH name), sorted.
 func RegisterNames(arch string) []string {
-	out := append([]string(nil), registerNames[arch]...)
+	out := append([]string(nil), registerNames(arch)...)
 	sort.Strings(out)
 	return out
 }
@@ -241,7 +249,7 @@ func checkReg(c *checker, call *Call) *Type {
 		return nil
 	}
 	found := false
-	for _, r := range registerNames[hostArch] {
+	for _, r := range registerNames(hostArch) {
 		found = found || r == name
 	}
 	if !found {

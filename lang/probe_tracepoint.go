@@ -109,7 +109,7 @@ func (c *checker) formatFieldType(f btf.TracepointField, space AddrSpace) *Type 
 		}
 		return t
 	}
-	if t, ok := cIntTypes[typ]; ok && t.Size <= f.Size {
+	if t := cIntType(typ); t != nil && t.Size <= f.Size {
 		// The syscall tracepoints store every argument in 8 bytes
 		// ("int dfd; size:8; signed:0"); the C type says how many of
 		// them count and whether the value is signed.
@@ -149,8 +149,8 @@ func (c *checker) cPointer(typ string, space AddrSpace) *Type {
 		t = IntType(8, true)
 	case base == "void" || base == "unsigned char":
 		t = IntType(8, false)
-	case cIntTypes[base] != nil:
-		t = cIntTypes[base]
+	case cIntType(base) != nil:
+		t = cIntType(base)
 	default:
 		if kt, err := c.kernel().LookupType(base); err == nil {
 			t = c.fromBTF(kt, space)
@@ -164,25 +164,31 @@ func (c *checker) cPointer(typ string, space AddrSpace) *Type {
 	return t
 }
 
-// cIntTypes are the integer type names that appear in tracepoint formats,
-// with their x86-64/arm64 sizes.
-var cIntTypes = map[string]*Type{
-	"char": IntType(8, true), "signed char": IntType(8, true), "unsigned char": IntType(8, false),
-	"short": IntType(16, true), "unsigned short": IntType(16, false),
-	"int": IntType(32, true), "unsigned int": IntType(32, false), "unsigned": IntType(32, false),
-	"long": IntType(64, true), "unsigned long": IntType(64, false),
-	"long long": IntType(64, true), "unsigned long long": IntType(64, false),
-	"s8": IntType(8, true), "u8": IntType(8, false), "__s8": IntType(8, true), "__u8": IntType(8, false),
-	"s16": IntType(16, true), "u16": IntType(16, false), "__s16": IntType(16, true), "__u16": IntType(16, false),
-	"s32": IntType(32, true), "u32": IntType(32, false), "__s32": IntType(32, true), "__u32": IntType(32, false),
-	"s64": IntType(64, true), "u64": IntType(64, false), "__s64": IntType(64, true), "__u64": IntType(64, false),
-	"pid_t": IntType(32, true), "uid_t": IntType(32, false), "gid_t": IntType(32, false),
-	"umode_t": IntType(16, false), "size_t": IntType(64, false), "ssize_t": IntType(64, true),
-	"off_t": IntType(64, true), "loff_t": IntType(64, true), "key_serial_t": IntType(32, true),
-	"clockid_t": IntType(32, true), "timer_t": IntType(32, true), "mqd_t": IntType(32, true),
-	"qid_t": IntType(32, false), "rwf_t": IntType(32, true), "aio_context_t": IntType(64, false),
-	"key_t": IntType(32, true), "time_t": IntType(64, true), "dev_t": IntType(32, false),
-	"gfp_t": IntType(32, false), "fmode_t": IntType(32, false), "bool": TypeBool,
+// cIntType types the integer type names that appear in tracepoint
+// formats, with their x86-64/arm64 sizes; nil for other names. (A switch
+// rather than a map: nothing to build at start-up.)
+func cIntType(name string) *Type {
+	switch name {
+	case "char", "signed char", "s8", "__s8":
+		return IntType(8, true)
+	case "unsigned char", "u8", "__u8":
+		return IntType(8, false)
+	case "short", "s16", "__s16":
+		return IntType(16, true)
+	case "unsigned short", "u16", "__u16", "umode_t":
+		return IntType(16, false)
+	case "int", "s32", "__s32", "pid_t", "key_serial_t", "clockid_t", "timer_t", "mqd_t", "rwf_t", "key_t":
+		return IntType(32, true)
+	case "unsigned int", "unsigned", "u32", "__u32", "uid_t", "gid_t", "qid_t", "dev_t", "gfp_t", "fmode_t":
+		return IntType(32, false)
+	case "long", "long long", "s64", "__s64", "ssize_t", "off_t", "loff_t", "time_t":
+		return IntType(64, true)
+	case "unsigned long", "unsigned long long", "u64", "__u64", "size_t", "aio_context_t":
+		return IntType(64, false)
+	case "bool":
+		return TypeBool
+	}
+	return nil
 }
 
 func arrayOfBytes(n int) *Type {

@@ -97,10 +97,10 @@ type ProbeKind struct {
 }
 
 // probeKinds is the table of every probe kind, by canonical name.
-var probeKinds = map[string]*ProbeKind{}
+var probeKinds = make(map[string]*ProbeKind, 32)
 
 // probeKindByName maps canonical names and aliases to kinds.
-var probeKindByName = map[string]*ProbeKind{}
+var probeKindByName = make(map[string]*ProbeKind, 64)
 
 func registerProbeKind(k *ProbeKind) {
 	probeKinds[k.Name] = k

@@ -196,10 +196,24 @@ func (s *symbolizer) symbol(t *lang.Type, b []byte) string {
 	return sym.HexAddress(addr)
 }
 
+// hasStackMap reports whether spec has a stack trace map.
+func hasStackMap(spec *ebpf.CollectionSpec) bool {
+	for _, m := range spec.Maps {
+		if m.Type == ebpf.StackTrace {
+			return true
+		}
+	}
+	return false
+}
+
 // clampStackMaps limits stack maps to the depth the kernel records
 // (kernel.perf_event_max_stack): a deeper stack map cannot be created,
 // and stacks are never deeper anyway.
 func clampStackMaps(spec *ebpf.CollectionSpec) {
+	if !hasStackMap(spec) {
+		// Most scripts have none: no need to read the limit.
+		return
+	}
 	data, err := os.ReadFile("/proc/sys/kernel/perf_event_max_stack")
 	if err != nil {
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gtrace/gtrace/lang"
 )
@@ -152,8 +153,8 @@ func parseUSDTArg(arch, spec string, ripDisp func(string) (int64, bool)) (lang.U
 }
 
 // x86Regs maps every x86_64 register spelling (64, 32, 16 and 8 bits)
-// to its pt_regs name.
-var x86Regs = func() map[string]string {
+// to its pt_regs name, built on first use (only USDT probes need it).
+var x86Regs = sync.OnceValue(func() map[string]string {
 	m := map[string]string{"rip": "ip", "eip": "ip"}
 	for _, r := range []string{"ax", "bx", "cx", "dx"} {
 		m["r"+r], m["e"+r], m[r], m[r[:1]+"l"] = r, r, r, r
@@ -166,14 +167,14 @@ var x86Regs = func() map[string]string {
 		m[r], m[r+"d"], m[r+"w"], m[r+"b"] = r, r, r, r
 	}
 	return m
-}()
+})
 
 func x86Reg(s string) (string, error) {
 	name, ok := strings.CutPrefix(s, "%")
 	if !ok {
 		return "", fmt.Errorf("expected a register, found %q", s)
 	}
-	r, ok := x86Regs[name]
+	r, ok := x86Regs()[name]
 	if !ok {
 		return "", fmt.Errorf("unsupported register %%%s", name)
 	}
