@@ -37,6 +37,14 @@ func expandRawTracepoint(c *checker, ap *AttachPoint, parts []string) ([]*ProbeP
 	if name == "" {
 		return nil, wrongArgCount(ap, "rawtracepoint", 1)
 	}
+	if module != "" && module != "vmlinux" {
+		// A module the kernel has no BTF for has no raw tracepoints.
+		if ml, ok := c.kernel().(moduleLister); ok {
+			if mods, err := ml.Modules(); err == nil && !hasModule(mods, module) {
+				return nil, errorAt(ap.Span, "No matches for rawtracepoint %s:%s.", module, name)
+			}
+		}
+	}
 	names := []string{name}
 	if hasWildcard(name) {
 		tps, err := c.kernel().Tracepoints("*", name)
@@ -66,6 +74,22 @@ func expandRawTracepoint(c *checker, ap *AttachPoint, parts []string) ([]*ProbeP
 		out = append(out, &ProbePoint{Name: full, Target: module, Func: n})
 	}
 	return out, nil
+}
+
+// moduleLister is what a Kernel may offer besides: the names of the
+// kernel modules with BTF.
+type moduleLister interface {
+	Modules() ([]string, error)
+}
+
+// hasModule reports whether module is among mods, a glob matching any.
+func hasModule(mods []string, module string) bool {
+	for _, m := range mods {
+		if m == module || (hasWildcard(module) && btf.MatchGlob(module, m)) {
+			return true
+		}
+	}
+	return false
 }
 
 func rawTracepointArgs(c *checker, p *ProbePoint) (*Type, error) {

@@ -39,6 +39,8 @@ func TestBadScripts(t *testing.T) {
 			"Argument mismatch for @x: trying to access with arguments: [string[2]] when map expects arguments: [int64]",
 			"                   ^~~~~~~"},
 		{"undefined variable", "BEGIN { printf(\"%d\", $x); }", "1:22-24", "Undefined or undeclared variable: $x", "                     ^~"},
+		{"unknown raw tracepoint module", "rawtracepoint:nonsense:sys_exit { }", "1:1-32",
+			"No matches for rawtracepoint nonsense:sys_exit.", "^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
