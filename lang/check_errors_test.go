@@ -27,6 +27,8 @@ func TestStatementErrors(t *testing.T) {
 		{`BEGIN { kfunc_allowed(1); }`, `stdin:1:9-25: kfunc_allowed() accepts a string literal only`},
 		{`BEGIN { kfunc_allowed("a", "b"); }`, `stdin:1:9-32: kfunc_allowed() requires one argument (2 provided)`},
 		{`config = { license = "Potato" } BEGIN { }`, `stdin:1:12-30: Invalid value for license. Found: Potato. Valid values: Dual MIT/GPL, Dual BSD/GPL, Dual MPL/GPL, GPL and additional rights, GPL v2, GPL`},
+		{`BEGIN { unroll(0) { } }`, `stdin:1:9-18: unroll minimum value is 1`},
+		{`BEGIN { unroll(101) { } }`, `stdin:1:9-20: unroll maximum value is 100`},
 		{`BEGIN { $p = &1; }`, `stdin:1:14-16: address-of operator (&) can only be used on a map or variable`},
 		{`BEGIN { @a[1] = 2; $p = &@a[1]; }`, `stdin:1:25-31: address-of operator (&) can only be used on a map or variable`},
 		{`BEGIN { $p = &$nope; }`, `stdin:1:15-20: Undefined or undeclared variable: $nope`},

@@ -138,10 +138,18 @@ func (c *checker) stmt(s Stmt) {
 		c.loops--
 	case *UnrollStmt:
 		n, ok := c.constInt(s.Count)
-		if !ok {
+		// bpftrace points at `unroll(N)`: the head up to the ')'.
+		end := s.Count.Loc().EndPos
+		end.Column++
+		end.Offset++
+		head := Span{Pos: s.Pos, EndPos: end}
+		switch {
+		case !ok:
 			c.errorf(s.Count, "unroll count must be an integer literal")
-		} else if n < 1 || n > 100 {
-			c.errorf(s.Count, "unroll maximum value is 100 and minimum value is 1")
+		case n < 1:
+			c.errorf(head, "unroll minimum value is 1")
+		case n > 100:
+			c.errorf(head, "unroll maximum value is 100")
 		}
 		c.block(s.Body)
 	case *ForStmt:
