@@ -40,7 +40,7 @@ type KernelVars interface {
 func lowerPercpuKaddr(c *compiler, e *lang.Call) val {
 	name := e.Args[0].(*lang.StrLit).Value
 	fail := func(format string, args ...any) {
-		panic(&lang.Error{Pos: e.Pos, End: e.EndPos, Msg: fmt.Sprintf(format, args...)})
+		panic(&lang.Error{Pos: e.Pos, End: e.EndPos, Msg: fmt.Sprintf(format, args...), ExpandedFrom: e.ExpandedFrom()})
 	}
 	vars, ok := c.opts.Kernel.(KernelVars)
 	if !ok {

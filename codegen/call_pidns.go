@@ -146,7 +146,7 @@ func (c *compiler) commPidKernel(e *lang.Call) (fromPid, release int32, commOff 
 		if err != nil {
 			msg += " (" + err.Error() + ")"
 		}
-		panic(&lang.Error{Pos: e.Pos, End: e.EndPos, Msg: msg})
+		panic(&lang.Error{Pos: e.Pos, End: e.EndPos, Msg: msg, ExpandedFrom: e.ExpandedFrom()})
 	}
 	k := c.opts.Kernel
 	if k == nil {
@@ -162,7 +162,7 @@ func (c *compiler) commPidKernel(e *lang.Call) (fromPid, release int32, commOff 
 	}
 	off, err := k.MemberOffset("struct task_struct", "comm")
 	if err != nil {
-		panic(&lang.Error{Pos: e.Pos, End: e.EndPos, Msg: fmt.Sprintf("comm(PID): %v", err)})
+		panic(&lang.Error{Pos: e.Pos, End: e.EndPos, Msg: fmt.Sprintf("comm(PID): %v", err), ExpandedFrom: e.ExpandedFrom()})
 	}
 	return int32(id1), int32(id2), off
 }

@@ -75,7 +75,7 @@ func (c *compiler) stmt(s lang.Stmt) error {
 				// The body of a for loop is a callback, whose return
 				// value means something else; bpftrace has no return
 				// in for loops at all.
-				panic(&lang.Error{Pos: s.Pos, End: s.EndPos, Msg: "'return' statement is not allowed in a for-loop"})
+				panic(&lang.Error{Pos: s.Pos, End: s.EndPos, Msg: "'return' statement is not allowed in a for-loop", ExpandedFrom: s.ExpandedFrom()})
 			}
 			// The probe's return value (a test probe fails with 1).
 			c.b.exit(c.b.copyReg(c.reg(c.value(s.Value))))

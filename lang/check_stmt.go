@@ -142,7 +142,8 @@ func (c *checker) stmt(s Stmt) {
 		end := s.Count.Loc().EndPos
 		end.Column++
 		end.Offset++
-		head := Span{Pos: s.Pos, EndPos: end}
+		head := s.Span
+		head.EndPos = end
 		switch {
 		case !ok:
 			c.errorf(s.Count, "unroll count must be an integer literal")

@@ -16,6 +16,19 @@ type Position = lexer.Position
 // fields of every grammar node that embeds a Span.
 type Span struct {
 	Pos, EndPos Position
+	// from is the macro call this text was expanded from (whose own from
+	// is the call that one came from, and so on); nil outside macros.
+	from *Span
+}
+
+// ExpandedFrom returns the macro calls a span's text was expanded from,
+// innermost first; none for text outside macros.
+func (s Span) ExpandedFrom() []Span {
+	var out []Span
+	for f := s.from; f != nil; f = f.from {
+		out = append(out, Span{Pos: f.Pos, EndPos: f.EndPos})
+	}
+	return out
 }
 
 // Loc returns the span itself; every node embeds a Span and so has Loc.
@@ -26,6 +39,9 @@ type Error struct {
 	Pos, End Position
 	Msg      string
 	Warning  bool
+	// ExpandedFrom are the macro calls the text at Pos was expanded from,
+	// innermost first: each prints as a note, "expanded from".
+	ExpandedFrom []Span
 }
 
 func (e *Error) Error() string {
@@ -46,16 +62,33 @@ func (e *Error) location() string {
 
 // Render formats the diagnostic the way bpftrace does: the location, the
 // message, the source line and a marker under the offending text.
+// Each macro call the text was expanded from follows as a note,
+// "expanded from", in the same form.
 func (e *Error) Render(src string) string {
+	return e.render(func(string) string { return src })
+}
+
+// render is Render with the sources of every file: a macro call may be in
+// another file than the text expanded from the macro.
+func (e *Error) render(source func(filename string) string) string {
 	var b strings.Builder
+	e.renderOne(&b, source(e.Pos.Filename))
+	for _, s := range e.ExpandedFrom {
+		note := &Error{Pos: s.Pos, End: s.EndPos, Msg: "expanded from", Warning: e.Warning}
+		note.renderOne(&b, source(s.Pos.Filename))
+	}
+	return b.String()
+}
+
+func (e *Error) renderOne(b *strings.Builder, src string) {
 	kind := "ERROR"
 	if e.Warning {
 		kind = "WARNING"
 	}
-	fmt.Fprintf(&b, "%s: %s: %s\n", e.location(), kind, e.Msg)
+	fmt.Fprintf(b, "%s: %s: %s\n", e.location(), kind, e.Msg)
 	line := sourceLine(src, e.Pos.Line)
 	if line == "" && e.Pos.Line == 0 {
-		return b.String()
+		return
 	}
 	b.WriteString(line)
 	b.WriteByte('\n')
@@ -83,7 +116,6 @@ func (e *Error) Render(src string) string {
 	b.WriteByte('^')
 	b.WriteString(strings.Repeat("~", width-1))
 	b.WriteByte('\n')
-	return b.String()
 }
 
 func sourceLine(src string, n int) string {
@@ -141,14 +173,14 @@ func Render(err error, sources map[string]string) string {
 	}
 	var b strings.Builder
 	for _, e := range list {
-		b.WriteString(e.Render(sources[e.Pos.Filename]))
+		b.WriteString(e.render(func(name string) string { return sources[name] }))
 	}
 	return b.String()
 }
 
 // errorAt makes an error spanning a node.
 func errorAt(s Span, format string, args ...any) *Error {
-	return &Error{Pos: s.Pos, End: s.EndPos, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Pos: s.Pos, End: s.EndPos, Msg: fmt.Sprintf(format, args...), ExpandedFrom: s.ExpandedFrom()}
 }
 
 // Message and Position make Error a participle.Error, so that errors from

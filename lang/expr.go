@@ -106,7 +106,7 @@ func (p *exprParser) expr() (Expr, error) {
 		// a ?: b is a ? a : b
 		then = cond
 	}
-	return &Ternary{Span: Span{cond.Loc().Pos, els.Loc().EndPos}, Cond: cond, Then: then, Else: els}, nil
+	return &Ternary{Span: Span{Pos: cond.Loc().Pos, EndPos: els.Loc().EndPos}, Cond: cond, Then: then, Else: els}, nil
 }
 
 func (p *exprParser) binary(minPrec int) (Expr, error) {
@@ -128,7 +128,7 @@ func (p *exprParser) binary(minPrec int) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		left = &Binary{Span: Span{left.Loc().Pos, right.Loc().EndPos}, Op: t.Value, L: left, R: right}
+		left = &Binary{Span: Span{Pos: left.Loc().Pos, EndPos: right.Loc().EndPos}, Op: t.Value, L: left, R: right}
 	}
 }
 
@@ -147,16 +147,16 @@ func (p *exprParser) unary() (Expr, error) {
 			}
 			// Fold a negated literal so that -9223372036854775808 fits.
 			if lit, ok := x.(*IntLit); ok && t.Value == "-" && !strings.HasPrefix(lit.Text, "-") {
-				return &IntLit{Span: Span{t.Pos, lit.EndPos}, Value: -lit.Value, Text: "-" + lit.Text}, nil
+				return &IntLit{Span: Span{Pos: t.Pos, EndPos: lit.EndPos}, Value: -lit.Value, Text: "-" + lit.Text}, nil
 			}
-			return &Unary{Span: Span{t.Pos, x.Loc().EndPos}, Op: t.Value, X: x}, nil
+			return &Unary{Span: Span{Pos: t.Pos, EndPos: x.Loc().EndPos}, Op: t.Value, X: x}, nil
 		case "++", "--":
 			p.next()
 			x, err := p.unary()
 			if err != nil {
 				return nil, err
 			}
-			return &IncDec{Span: Span{t.Pos, x.Loc().EndPos}, Op: t.Value, Prefix: true, X: x}, nil
+			return &IncDec{Span: Span{Pos: t.Pos, EndPos: x.Loc().EndPos}, Op: t.Value, Prefix: true, X: x}, nil
 		case "(":
 			if c, ok, err := p.tryCast(); ok || err != nil {
 				return c, err
@@ -186,7 +186,7 @@ func (p *exprParser) tryCast() (Expr, bool, error) {
 	if err != nil {
 		return nil, true, err
 	}
-	return &Cast{Span: Span{open.Pos, x.Loc().EndPos}, To: ts, X: x}, true, nil
+	return &Cast{Span: Span{Pos: open.Pos, EndPos: x.Loc().EndPos}, To: ts, X: x}, true, nil
 }
 
 // bareBuiltin reports whether a parsed type is a lone identifier naming a
@@ -256,7 +256,7 @@ func (p *exprParser) typeSpec() (*TypeSpec, bool) {
 			ts.Typeof = x
 		}
 		end = endOf(p.next())
-		ts.Span = Span{start, end}
+		ts.Span = Span{Pos: start, EndPos: end}
 		return p.typeSuffixes(ts, start, end), true
 	case "signed", "unsigned", "char", "short", "int", "long":
 		for p.peek().Type == tokIdent && cWords[p.peek().Value] {
@@ -306,7 +306,7 @@ func (p *exprParser) typeSuffixes(ts *TypeSpec, start, end Position) *TypeSpec {
 		}
 		break
 	}
-	ts.Span = Span{start, end}
+	ts.Span = Span{Pos: start, EndPos: end}
 	return ts
 }
 
@@ -336,7 +336,7 @@ func (p *exprParser) postfix() (Expr, error) {
 			if name.Type != tokIdent && !(name.Type == tokInt && t.Value == ".") {
 				return nil, &Error{Pos: name.Pos, End: endOf(name), Msg: "syntax error, unexpected " + tokenDescription(*name) + ", expecting field name"}
 			}
-			x = &FieldExpr{Span: Span{x.Loc().Pos, endOf(name)}, X: x, Name: name.Value, Arrow: t.Value == "->"}
+			x = &FieldExpr{Span: Span{Pos: x.Loc().Pos, EndPos: endOf(name)}, X: x, Name: name.Value, Arrow: t.Value == "->"}
 		case "[":
 			p.next()
 			idx, err := p.expr()
@@ -347,10 +347,10 @@ func (p *exprParser) postfix() (Expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			x = &IndexExpr{Span: Span{x.Loc().Pos, endOf(cl)}, X: x, Index: idx}
+			x = &IndexExpr{Span: Span{Pos: x.Loc().Pos, EndPos: endOf(cl)}, X: x, Index: idx}
 		case "++", "--":
 			p.next()
-			x = &IncDec{Span: Span{x.Loc().Pos, endOf(t)}, Op: t.Value, X: x}
+			x = &IncDec{Span: Span{Pos: x.Loc().Pos, EndPos: endOf(t)}, Op: t.Value, X: x}
 		default:
 			return x, nil
 		}
@@ -359,7 +359,7 @@ func (p *exprParser) postfix() (Expr, error) {
 
 func (p *exprParser) primary() (Expr, error) {
 	t := p.peek()
-	span := Span{t.Pos, endOf(t)}
+	span := Span{Pos: t.Pos, EndPos: endOf(t)}
 	switch t.Type {
 	case tokInt:
 		p.next()
@@ -455,7 +455,7 @@ func (p *exprParser) ifExpr() (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Ternary{Span: Span{start, els.Loc().EndPos}, Cond: cond, Then: then, Else: els}, nil
+	return &Ternary{Span: Span{Pos: start, EndPos: els.Loc().EndPos}, Cond: cond, Then: then, Else: els}, nil
 }
 
 // blockExpr parses { statements; value } with the participle grammar.
@@ -563,7 +563,7 @@ func (p *exprParser) identOrCall() (Expr, error) {
 		}
 	}
 	t := p.next()
-	span := Span{t.Pos, endOf(t)}
+	span := Span{Pos: t.Pos, EndPos: endOf(t)}
 	switch t.Value {
 	case "true", "false":
 		return &BoolLit{Span: span, Value: t.Value == "true"}, nil
@@ -593,7 +593,7 @@ func (p *exprParser) identOrCall() (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Call{Span: Span{t.Pos, end}, Name: t.Value, Args: args}, nil
+	return &Call{Span: Span{Pos: t.Pos, EndPos: end}, Name: t.Value, Args: args}, nil
 }
 
 func (p *exprParser) sizeof(kw *lexer.Token) (Expr, error) {
@@ -616,7 +616,7 @@ func (p *exprParser) sizeof(kw *lexer.Token) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Span = Span{kw.Pos, endOf(cl)}
+	s.Span = Span{Pos: kw.Pos, EndPos: endOf(cl)}
 	return s, nil
 }
 
@@ -647,7 +647,7 @@ func (p *exprParser) offsetof(kw *lexer.Token) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.Span = Span{kw.Pos, endOf(cl)}
+	o.Span = Span{Pos: kw.Pos, EndPos: endOf(cl)}
 	return o, nil
 }
 
@@ -687,7 +687,7 @@ func (p *exprParser) containerOf(kw *lexer.Token) (e Expr, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	span := Span{kw.Pos, endOf(cl)}
+	span := Span{Pos: kw.Pos, EndPos: endOf(cl)}
 	off.Span = span
 	to := *ts
 	to.Suffix = append(append([]int(nil), ts.Suffix...), -1)
@@ -710,7 +710,7 @@ func (p *exprParser) paren() (Expr, error) {
 		x := elems.exprs[0]
 		return x, nil
 	}
-	return &Tuple{Span: Span{open.Pos, end}, Elems: elems.exprs}, nil
+	return &Tuple{Span: Span{Pos: open.Pos, EndPos: end}, Elems: elems.exprs}, nil
 }
 
 // atRecord reports whether a parenthesis opens a record: name = value.
@@ -750,7 +750,7 @@ func (p *exprParser) record(open *lexer.Token) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Span = Span{open.Pos, endOf(cl)}
+	r.Span = Span{Pos: open.Pos, EndPos: endOf(cl)}
 	return r, nil
 }
 

@@ -117,6 +117,9 @@ func (x *macroExpander) instantiate(m *Macro, args []Expr, at Span) Expr {
 		}
 	}
 	body := cloneNode(m.Body).(*Block)
+	// The copy's text is the macro's, expanded from this call: errors in
+	// it say so. Arguments substituted below are the caller's text.
+	setExpandedFrom(reflect.ValueOf(body), &at)
 	// Rename in the copy: variables and maps first, then substitute the
 	// expression parameters (whose own variables belong to the caller).
 	rewriteExprs(reflect.ValueOf(body), func(e Expr) Expr {
@@ -192,6 +195,40 @@ func substituteTypeSpecs(body *Block, exprs map[string]Expr, types map[string]*T
 			}
 		}
 	})
+}
+
+// setExpandedFrom marks every span reachable from v (a freshly copied
+// macro body) as expanded from the macro call at.
+func setExpandedFrom(v reflect.Value, at *Span) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() && v.Elem().Kind() == reflect.Struct && v.Type() != typePtr && v.Type() != reflect.TypeOf((*VarDecl)(nil)) {
+			setExpandedFrom(v.Elem(), at)
+		}
+	case reflect.Interface:
+		if !v.IsNil() {
+			setExpandedFrom(v.Elem(), at)
+		}
+	case reflect.Struct:
+		if v.Type() == spanType {
+			if v.CanAddr() {
+				v.Addr().Interface().(*Span).from = at
+			}
+			return
+		}
+		if v.Type() == typeType || v.Type() == posType {
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				setExpandedFrom(v.Field(i), at)
+			}
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			setExpandedFrom(v.Index(i), at)
+		}
+	}
 }
 
 // eachNode calls f for every pointer to a struct reachable from v, parents

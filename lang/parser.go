@@ -157,7 +157,7 @@ func (b *Block) Parse(lex *lexer.PeekingLexer) error {
 		return p.unexpected("")
 	}
 	p.next()
-	b.Span = Span{open.Pos, endOf(closing)}
+	b.Span = Span{Pos: open.Pos, EndPos: endOf(closing)}
 	return nil
 }
 
@@ -180,7 +180,7 @@ func parseProbe(lex *lexer.PeekingLexer) (Item, error) {
 			return nil, p.unexpected("")
 		}
 		p.next()
-		pr.Attach = append(pr.Attach, &AttachPoint{Span: Span{t.Pos, endOf(t)}, Raw: t.Value})
+		pr.Attach = append(pr.Attach, &AttachPoint{Span: Span{Pos: t.Pos, EndPos: endOf(t)}, Raw: t.Value})
 		if !p.is(",") {
 			break
 		}
@@ -206,7 +206,7 @@ func parseProbe(lex *lexer.PeekingLexer) (Item, error) {
 		return nil, err
 	}
 	pr.Body = body
-	pr.Span = Span{pr.Attach[0].Pos, body.EndPos}
+	pr.Span = Span{Pos: pr.Attach[0].Pos, EndPos: body.EndPos}
 	return pr, nil
 }
 
@@ -251,7 +251,7 @@ func parseProgram(lex *lexer.PeekingLexer) (*Program, error) {
 		}
 		prog.Items = append(prog.Items, it)
 	}
-	prog.Span = Span{start, lex.Peek().Pos}
+	prog.Span = Span{Pos: start, EndPos: lex.Peek().Pos}
 	return prog, nil
 }
 

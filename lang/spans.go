@@ -46,5 +46,5 @@ func keyword(s Span, word string) Span {
 	end := s.Pos
 	end.Offset += len(word)
 	end.Column += len(word)
-	return Span{s.Pos, end}
+	return Span{Pos: s.Pos, EndPos: end, from: s.from}
 }

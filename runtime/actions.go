@@ -41,6 +41,9 @@ func (r *runner) handleRuntime(a *codegen.Action, rec []byte) error {
 			Msg:     r.format(a, rec),
 			Pos:     a.Pos.Pos,
 			End:     a.Pos.EndPos,
+
+			ExpandedFrom: a.Pos.ExpandedFrom(),
+			Sources:      r.obj.Sources,
 		})
 	default:
 		return fmt.Errorf("event for action %s, which sends none", a.Kind)

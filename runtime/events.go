@@ -65,6 +65,8 @@ func (r *runner) handle(rec []byte) error {
 			Pos:     a.Pos.Pos,
 			End:     a.Pos.EndPos,
 			Source:  r.obj.Sources[a.Pos.Pos.Filename],
+
+			ExpandedFrom: a.Pos.ExpandedFrom(),
 		})
 	default:
 		return r.handleRuntime(a, rec)

@@ -17,6 +17,11 @@ type Diagnostic struct {
 	Msg     string
 	// Pos and End delimit the call in the script.
 	Pos, End lang.Position
+	// ExpandedFrom are the macro calls the call was expanded from,
+	// innermost first, and Sources the script's files by name: each
+	// prints as a note, "expanded from", with its source line.
+	ExpandedFrom []lang.Span
+	Sources      map[string]string
 }
 
 // location returns where the call is, as bpftrace writes it:
@@ -41,6 +46,10 @@ func (t *Text) Diagnostic(d *Diagnostic) {
 		w = t.Stderr
 	}
 	fmt.Fprintf(w, "%s: %s: %s\n", d.location(), kind, d.Msg)
+	for _, s := range d.ExpandedFrom {
+		note := &lang.Error{Pos: s.Pos, End: s.EndPos, Msg: "expanded from", Warning: d.Warning}
+		io.WriteString(w, note.Render(d.Sources[s.Pos.Filename]))
+	}
 }
 
 // Diagnostic writes {"type": "errorf", "msg": MSG, "filename": F, "line":

@@ -76,6 +76,9 @@ type HelperError struct {
 	// the script.
 	Pos, End lang.Position
 	Source   string
+	// ExpandedFrom are the macro calls the text was expanded from,
+	// innermost first.
+	ExpandedFrom []lang.Span
 }
 
 // Message returns bpftrace's wording: "Failed to probe_read_kernel: Bad

@@ -109,7 +109,7 @@ func (t *Text) HelperError(e *HelperError) {
 	if t.NoWarnings {
 		return
 	}
-	w := &lang.Error{Pos: e.Pos, End: e.End, Msg: e.Message(), Warning: true}
+	w := &lang.Error{Pos: e.Pos, End: e.End, Msg: e.Message(), Warning: true, ExpandedFrom: e.ExpandedFrom}
 	t.w.WriteString(w.Render(e.Source))
 }
 
