@@ -20,7 +20,6 @@ package gtrace
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -102,6 +101,10 @@ func Render(err error) string {
 	if errors.As(err, &se) {
 		return lang.Render(se.Err, se.Sources)
 	}
+	var ne *namedParamsError
+	if errors.As(err, &ne) {
+		return ne.render()
+	}
 	return "ERROR: " + err.Error() + "\n"
 }
 
@@ -175,30 +178,86 @@ func withoutWarnings(err error) error {
 }
 
 // checkNamedParams rejects named parameters the script does not read
-// with getopt(), as bpftrace does ("help" excepted).
+// with getopt(), as the newest bpftrace does, naming those it reads in a
+// hint; --help lists those with their descriptions.
 func checkNamedParams(prog *lang.Program, named map[string]string) error {
 	if len(named) == 0 {
 		return nil
 	}
+	e := &namedParamsError{}
 	read := map[string]bool{}
 	lang.Inspect(prog, func(n lang.Node) {
 		if call, ok := n.(*lang.Call); ok && call.Name == "getopt" && len(call.Args) > 0 {
-			if name, ok := call.Args[0].(*lang.StrLit); ok {
+			if name, ok := call.Args[0].(*lang.StrLit); ok && !read[name.Value] {
 				read[name.Value] = true
+				desc := ""
+				if len(call.Args) > 2 {
+					if d, ok := call.Args[2].(*lang.StrLit); ok {
+						desc = d.Value
+					}
+				}
+				e.expected = append(e.expected, [2]string{name.Value, desc})
 			}
 		}
 	})
-	var unexpected []string
 	for name := range named {
-		if !read[name] && name != "help" {
-			unexpected = append(unexpected, "--"+name)
+		switch {
+		case read[name]:
+		case name == "help":
+			e.help = true
+		default:
+			e.unexpected = append(e.unexpected, "--"+name)
 		}
 	}
-	if len(unexpected) == 0 {
+	if len(e.unexpected) == 0 && !e.help {
 		return nil
 	}
-	sort.Strings(unexpected)
-	return fmt.Errorf("unexpected program command line options: %s", strings.Join(unexpected, ", "))
+	sort.Strings(e.unexpected)
+	return e
+}
+
+// namedParamsError is a named parameter the script does not read, or
+// --help: bpftrace's error and a hint naming the parameters it reads.
+type namedParamsError struct {
+	unexpected []string    // --name, sorted
+	expected   [][2]string // name and description, in the script's order
+	help       bool        // --help was given
+}
+
+func (e *namedParamsError) Error() string {
+	if len(e.unexpected) == 0 {
+		return e.hint()
+	}
+	return "unexpected program command line options: " + strings.Join(e.unexpected, ", ")
+}
+
+// hint is bpftrace's hint: the parameters on one line, or with --help one
+// a line with their descriptions.
+func (e *namedParamsError) hint() string {
+	if len(e.expected) == 0 {
+		return "no custom program options defined."
+	}
+	var parts []string
+	for _, p := range e.expected {
+		s := "--" + p[0]
+		if e.help && p[1] != "" {
+			s += ": " + p[1]
+		}
+		parts = append(parts, s)
+	}
+	if e.help {
+		return "expected program options:\n" + strings.Join(parts, "\n")
+	}
+	// bpftrace separates them with ": " too.
+	return "expected program options: " + strings.Join(parts, ": ")
+}
+
+func (e *namedParamsError) render() string {
+	s := ""
+	if len(e.unexpected) > 0 {
+		s = "ERROR: " + e.Error() + "\n"
+	}
+	return s + "HINT: " + e.hint() + "\n"
 }
 
 // Warnings returns the checker's warnings, rendered as bpftrace prints

@@ -53,8 +53,7 @@ func (c *compiler) stmt(s lang.Stmt) error {
 		c.b.goTo(head)
 		c.b.mark(end)
 	case *lang.UnrollStmt:
-		n := c.value(s.Count).imm
-		for i := int64(0); i < n; i++ {
+		for i := int64(0); i < s.Times(); i++ {
 			if err := c.block(s.Body); err != nil {
 				return err
 			}

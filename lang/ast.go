@@ -231,7 +231,12 @@ type UnrollStmt struct {
 	Span
 	Count Expr   `parser:"'unroll' '(' @@ ')'"`
 	Body  *Block `parser:"@@ ';'*"`
+	times int64  // Count's value, set by the checker
 }
+
+// Times is how many times the body repeats: Count's value, a literal or
+// a positional parameter (set by Check).
+func (s *UnrollStmt) Times() int64 { return s.times }
 
 // ForStmt iterates over a map's entries (End is nil and First is the map)
 // or over the integer range First..End.
@@ -363,6 +368,7 @@ type Positional struct {
 	Count bool
 	Int   int64
 	Str   string
+	skip  int // bytes of the value str($N + skip) leaves out
 }
 
 // MapExpr is a map, with keys when indexed: @name or @name[k1, k2].

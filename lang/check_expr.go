@@ -124,14 +124,20 @@ func (c *checker) positional(p *Positional, asString bool) *Type {
 		v = c.opts.Params[p.N-1]
 	}
 	if asString {
-		p.Str = v
-		return StringType(len(v) + 1)
+		p.Str = v[min(p.skip, len(v)):]
+		return StringType(len(p.Str) + 1)
 	}
 	if v == "" {
 		p.Int = 0
 		return TypeInt64
 	}
 	n, err := strconv.ParseInt(v, 0, 64)
+	if u, uerr := strconv.ParseUint(v, 0, 64); err != nil && uerr == nil {
+		// Above 2^63-1 (0xffffffffffffffff): unsigned, as in the newest
+		// bpftrace.
+		p.Int = int64(u)
+		return TypeUint64
+	}
 	if err != nil {
 		c.errorf(p, "$%d used numerically but given \"%s\". Try using str($%d).", p.N, v, p.N)
 		return nil

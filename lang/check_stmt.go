@@ -152,6 +152,7 @@ func (c *checker) stmt(s Stmt) {
 		case n > 100:
 			c.errorf(head, "unroll maximum value is 100")
 		}
+		s.times = n
 		c.block(s.Body)
 	case *ForStmt:
 		c.forStmt(s)

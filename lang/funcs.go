@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/gtrace/gtrace/lang/printf"
 )
@@ -286,6 +287,34 @@ func checkStr(c *checker, call *Call) *Type {
 		}
 		if ok && n >= 0 && int(n)+1 < size {
 			size = int(n) + 1
+		}
+	}
+	if b, ok := call.Args[0].(*Binary); ok && b.Op == "+" {
+		// str($1 + 2) (or str(2 + $1)) of a parameter that is not a
+		// number: the value past its first two bytes, as in bpftrace
+		// (pointer arithmetic on the string).
+		p, ok := b.L.(*Positional)
+		off := b.R
+		if !ok {
+			p, ok = b.R.(*Positional)
+			off = b.L
+		}
+		k, isConst := c.constInt(off)
+		if ok && !p.Count && isConst && p.N <= len(c.opts.Params) {
+			v := c.opts.Params[p.N-1]
+			_, ierr := strconv.ParseInt(v, 0, 64)
+			_, uerr := strconv.ParseUint(v, 0, 64)
+			if ierr == nil || uerr == nil {
+				// A number: an address, read as such.
+			} else if k < 0 || k > int64(len(v)) {
+				c.errorf(b, "only addition of a single constant less or equal to the length of $%d (which is %d) is allowed inside str()", p.N, len(v))
+				return nil
+			} else {
+				np := *p
+				np.Span = b.Span
+				np.skip = int(k)
+				call.Args[0] = &np
+			}
 		}
 	}
 	if p, ok := call.Args[0].(*Positional); ok && !p.Count {

@@ -62,7 +62,16 @@ func checkGetopt(c *checker, call *Call) *Type {
 	}
 	c.expr(call.Args[1])
 	if given {
-		n, err := strconv.ParseInt(strings.ReplaceAll(value, "_", ""), 0, 64)
+		digits := strings.ReplaceAll(value, "_", "")
+		n, err := strconv.ParseInt(digits, 0, 64)
+		if u, uerr := strconv.ParseUint(digits, 0, 64); err != nil && uerr == nil {
+			// Above 2^63-1: unsigned, as in the newest bpftrace
+			// (--aa=0xffffffffffffffff).
+			lit := &IntLit{Span: call.Span, Value: u, Text: strconv.FormatUint(u, 10)}
+			call.Expansion = lit
+			c.expr(lit)
+			return TypeUint64
+		}
 		if err != nil {
 			c.errorf(call, "--%s=%s: expected an integer", name.Value, value)
 			return nil

@@ -63,6 +63,14 @@ type CgroupResolver interface {
 // literal" otherwise.
 func (c *checker) literalArg(call *Call, i int) (string, bool) {
 	arg := call.Args[i]
+	if s, ok := arg.(*Call); ok && s.Name == "str" && len(s.Args) == 1 {
+		// str($1) is the parameter as a string literal too (the newest
+		// bpftrace: kaddr(str($1))).
+		if p, ok := s.Args[0].(*Positional); ok && !p.Count {
+			arg = p
+			call.Args[i] = p
+		}
+	}
 	if p, ok := arg.(*Positional); ok && !p.Count {
 		p.setType(c.positional(p, true))
 	} else {

@@ -134,3 +134,24 @@ func TestListSelf(t *testing.T) {
 		}
 	}
 }
+
+// gtrace -l lists the units of interval and profile probes, as the newest
+// bpftrace does ("it lists interval probes with regex filter").
+func TestListTimers(t *testing.T) {
+	for pattern, want := range map[string]string{
+		"interval:*":  "interval:hz: interval:ms: interval:s: interval:us:",
+		"profile:*":   "profile:hz: profile:ms: profile:s: profile:us:",
+		"profile:m*":  "profile:ms:",
+		"i:*":         "interval:hz: interval:ms: interval:s: interval:us:",
+		"interval:ns": "",
+	} {
+		got, err := List(nil, pattern, false)
+		var names []string
+		for _, l := range got {
+			names = append(names, l.Name)
+		}
+		if err != nil || strings.Join(names, " ") != want {
+			t.Errorf("List(%q) = %v, %v; want %s", pattern, names, err, want)
+		}
+	}
+}

@@ -4,8 +4,25 @@ package lang
 // the cpu-clock perf event.
 
 func init() {
-	registerProbeKind(&ProbeKind{Name: "interval", Aliases: []string{"i"}, Expand: expandTimer("interval")})
-	registerProbeKind(&ProbeKind{Name: "profile", Aliases: []string{"p"}, Expand: expandTimer("profile")})
+	registerProbeKind(&ProbeKind{Name: "interval", Aliases: []string{"i"}, Expand: expandTimer("interval"), List: listTimer("interval")})
+	registerProbeKind(&ProbeKind{Name: "profile", Aliases: []string{"p"}, Expand: expandTimer("profile"), List: listTimer("profile")})
+}
+
+// listTimer lists a timed kind's units as the newest bpftrace does
+// (interval:hz:, interval:ms:, ...); bpftrace lists no ns.
+func listTimer(kind string) func(Kernel, string, bool) ([]Listed, error) {
+	return func(_ Kernel, pattern string, _ bool) ([]Listed, error) {
+		if pattern == "" {
+			pattern = "*"
+		}
+		var out []Listed
+		for _, unit := range []string{"hz", "ms", "s", "us"} {
+			if matchListPattern(pattern, unit) {
+				out = append(out, Listed{Name: kind + ":" + unit + ":"})
+			}
+		}
+		return out, nil
+	}
 }
 
 var timerUnits = map[string]bool{"s": true, "ms": true, "us": true, "hz": true, "ns": true}

@@ -3,6 +3,7 @@ package lang
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -152,7 +153,7 @@ func splitAttachPoint(raw string) []string {
 
 // expandAttachPoint resolves one raw attach point into concrete points.
 func (c *checker) expandAttachPoint(ap *AttachPoint) ([]*ProbePoint, error) {
-	raw := ap.Raw
+	raw := c.substituteParams(ap.Raw)
 	if i := strings.IndexByte(raw, '='); i > 0 && !strings.ContainsAny(raw[:i], ":/\"") {
 		// name=probe: the name is reserved for future use.
 		raw = raw[i+1:]
@@ -173,6 +174,31 @@ func (c *checker) expandAttachPoint(ap *AttachPoint) ([]*ProbePoint, error) {
 		}
 	}
 	return points, nil
+}
+
+// substituteParams replaces the positional parameters $1, $2, ... in an
+// attach point with their values (an unset one with nothing), as bpftrace
+// does: i:ms:$1, BEG$1 with "IN".
+func (c *checker) substituteParams(raw string) string {
+	if !strings.Contains(raw, "$") {
+		return raw
+	}
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		j := i + 1
+		for j < len(raw) && raw[j] >= '0' && raw[j] <= '9' {
+			j++
+		}
+		if raw[i] != '$' || j == i+1 {
+			b.WriteByte(raw[i])
+			continue
+		}
+		if n, err := strconv.Atoi(raw[i+1 : j]); err == nil && n >= 1 && n <= len(c.opts.Params) {
+			b.WriteString(c.opts.Params[n-1])
+		}
+		i = j - 1
+	}
+	return b.String()
 }
 
 // wrongArgCount is the error bpftrace gives for a malformed attach point.

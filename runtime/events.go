@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/cilium/ebpf"
@@ -109,7 +110,7 @@ func (r *runner) clearMap(m *codegen.Map, zero bool) error {
 	isArray := m.Spec.Type == ebpf.Array || m.Spec.Type == ebpf.PerCPUArray
 	for _, k := range keys {
 		if !zero && !isArray {
-			if err := bm.Delete(k); err != nil && err != ebpf.ErrKeyNotExist {
+			if err := bm.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 				return fmt.Errorf("clearing %s: %w", m.Info.Name, err)
 			}
 			continue
@@ -120,7 +121,7 @@ func (r *runner) clearMap(m *codegen.Map, zero bool) error {
 		} else {
 			err = bm.Update(k, make([]byte, m.Spec.ValueSize), ebpf.UpdateExist)
 		}
-		if err != nil && err != ebpf.ErrKeyNotExist {
+		if err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			return fmt.Errorf("zeroing %s: %w", m.Info.Name, err)
 		}
 	}

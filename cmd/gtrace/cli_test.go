@@ -228,17 +228,29 @@ func TestHelperErrors(t *testing.T) {
 }
 
 // Named parameters come after "--" and the script reads them with
-// getopt(); one it does not read is an error ("--help" excepted), as in
+// getopt(); one it does not read is an error, with a hint naming those it
+// reads ("--help" prints only the hint), as in
 // bpftrace.
 func TestNamedParams(t *testing.T) {
 	script := `BEGIN { printf("%s %d %d %s\n", str($1), getopt("n", 1), getopt("verbose"), getopt("name", "x")); exit(); }`
-	res := gtraceRun(t, e2e.Run{Args: []string{"-e", script, "p1", "--", "--n=5", "--verbose", "--help"}})
+	res := gtraceRun(t, e2e.Run{Args: []string{"-e", script, "p1", "--", "--n=5", "--verbose"}})
 	if want := "Attaching 1 probe...\np1 5 1 x\n\n\n"; res.Stdout != want {
 		t.Errorf("named parameters: %q, want %q (stderr %s)", res.Stdout, want, res.Stderr)
 	}
 	res = gtraceRun(t, e2e.Run{Args: []string{"-e", script, "p1", "--", "--nn=5", "--bb"}})
-	if want := "ERROR: unexpected program command line options: --bb, --nn\n"; res.ExitCode != 1 || res.Stderr != want {
+	if want := "ERROR: unexpected program command line options: --bb, --nn\nHINT: expected program options: --n: --verbose: --name\n"; res.ExitCode != 1 || res.Stderr != want {
 		t.Errorf("unread named parameters: exit %d, stderr %q, want %q", res.ExitCode, res.Stderr, want)
+	}
+	// --help lists the parameters the script reads, with getopt()'s
+	// descriptions, and exits (the newest bpftrace).
+	script = `BEGIN { print((getopt("aa", 10, "Description of aa"), getopt("bb", 1))); }`
+	res = gtraceRun(t, e2e.Run{Args: []string{"-e", script, "--", "--help"}})
+	if want := "HINT: expected program options:\n--aa: Description of aa\n--bb\n"; res.ExitCode != 1 || res.Stdout != "" || res.Stderr != want {
+		t.Errorf("--help: exit %d, stdout %q, stderr %q, want %q", res.ExitCode, res.Stdout, res.Stderr, want)
+	}
+	res = gtraceRun(t, e2e.Run{Args: []string{"-e", `BEGIN { exit(); }`, "--", "--x"}})
+	if want := "ERROR: unexpected program command line options: --x\nHINT: no custom program options defined.\n"; res.ExitCode != 1 || res.Stderr != want {
+		t.Errorf("no getopt(): exit %d, stderr %q, want %q", res.ExitCode, res.Stderr, want)
 	}
 }
 

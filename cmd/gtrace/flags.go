@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -70,18 +71,25 @@ func setFlag(f func(o *options)) func(o *options, _ string) error {
 // --btf FILE / --btf-archive DIR (where kernel types come from).
 var flagSpecs = []flagSpec{
 	{'e', "", true, func(o *options, v string) error { o.program, o.haveProg = v, true; return nil }},
-	{'l', "", false, setFlag(func(o *options) { o.listing = true })},
+	{'l', "list", false, setFlag(func(o *options) { o.listing = true })},
 	{'i', "", false, setFlag(func(o *options) { o.interactive = true })},
-	{'p', "", true, func(o *options, v string) error {
-		pid, err := strconv.ParseUint(v, 10, 31)
-		if err != nil {
+	{'p', "pid", true, func(o *options, v string) error {
+		// bpftrace 0.17's parse_pid: pids run from 1 to 4 << 20.
+		const pidMax = 4 * 1024 * 1024
+		pid, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			return badUsage("pid '%s' outside of integer range", v)
+		case err != nil:
 			return badUsage("pid '%s' is not a valid decimal number", v)
+		case pid < 1 || pid > pidMax:
+			return badUsage("pid '%s' out of valid pid range [1,%d]", v, pidMax)
 		}
 		o.target.PID = int(pid)
 		return nil
 	}},
-	{'c', "", true, func(o *options, v string) error { o.target.Command = v; return nil }},
-	{'o', "", true, func(o *options, v string) error { o.outputFile = v; return nil }},
+	{'c', "cmd", true, func(o *options, v string) error { o.target.Command = v; return nil }},
+	{'o', "output", true, func(o *options, v string) error { o.outputFile = v; return nil }},
 	{'f', "", true, func(o *options, v string) error {
 		f, err := output.ParseFormat(v)
 		if err != nil {
@@ -103,8 +111,8 @@ var flagSpecs = []flagSpec{
 		}
 		return nil
 	}},
-	{'q', "", false, setFlag(func(o *options) { o.quiet = true })},
-	{'v', "", false, setFlag(func(o *options) { o.verbose = true })},
+	{'q', "quiet", false, setFlag(func(o *options) { o.quiet = true })},
+	{'v', "verbose", false, setFlag(func(o *options) { o.verbose = true })},
 	{'d', "", false, func(o *options, _ string) error {
 		if o.debug++; o.debug > 2 {
 			return &usageError{usage: true}
@@ -124,6 +132,19 @@ var flagSpecs = []flagSpec{
 	{0, "no-warnings", false, setFlag(func(o *options) { o.noWarnings = true })},
 	{0, "test", false, func(o *options, _ string) error { return o.setMode(runtime.ModeTest, "--test") }},
 	{0, "bench", false, func(o *options, _ string) error { return o.setMode(runtime.ModeBench, "--bench") }},
+	{0, "mode", true, func(o *options, v string) error {
+		// The newest bpftrace's --mode; its other modes (codegen,
+		// compiler-bench, format) are not gtrace's.
+		switch v {
+		case "test":
+			o.mode = runtime.ModeTest
+		case "bench":
+			o.mode = runtime.ModeBench
+		default:
+			return badUsage("USAGE: --mode can only be 'bench' or 'test'.")
+		}
+		return nil
+	}},
 	{0, "btf", true, func(o *options, v string) error { o.btf = v; return nil }},
 	{0, "btf-archive", true, func(o *options, v string) error { o.btfArchive = v; return nil }},
 }
@@ -301,7 +322,8 @@ const usage = `USAGE:
 
 OPTIONS:
     -e 'program'   execute this program
-    -l [search]    list probes (-lv: with their arguments)
+    -l, --list [search]
+                   list probes (-lv: with their arguments)
     -i             interactive prompt, also when stdin is not a terminal
     -p PID         enable USDT probes on PID
     -c 'CMD'       run CMD and enable USDT probes on resulting process
@@ -313,8 +335,9 @@ OPTIONS:
     -kk            warn when any BPF helper call fails
     --unsafe       allow unsafe builtin functions (system, signal)
     --no-warnings  disable all warning messages
-    --test         run all test: probes
-    --bench        run all bench: probes
+    --mode MODE    run all test: or bench: probes ('test', 'bench')
+    --test         run all test: probes (same as --mode test)
+    --bench        run all bench: probes (same as --mode bench)
     --btf FILE     kernel types from FILE (also BPFTRACE_BTF)
     --btf-archive DIR
                    kernel types from a btfhub-archive tree

@@ -53,6 +53,11 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"--version"}, options{version: true}},
 		{[]string{"-h"}, options{help: true}},
 		{[]string{"--help"}, options{help: true}},
+		// The newest bpftrace's long names of -l, -p, -c, -o, -q and -v.
+		{[]string{"--list", "--verbose", "kprobe:*"}, options{listing: true, verbose: true, search: "kprobe:*"}},
+		{[]string{"--quiet", "--output=o.txt", "--pid", "1", "-e", "x"},
+			options{program: "x", haveProg: true, quiet: true, outputFile: "o.txt", target: runtime.Target{PID: 1}}},
+		{[]string{"--cmd", "ls", "-e", "x"}, options{program: "x", haveProg: true, target: runtime.Target{Command: "ls"}}},
 	}
 	for _, c := range cases {
 		got, err := parseArgs(c.args)
@@ -87,6 +92,9 @@ var usageCases = []struct {
 	{[]string{"-kkk", "-e", "BEGIN{}"}, "", true},
 	{[]string{"-c", "ls", "-p", "1", "-e", "BEGIN{}"}, "ERROR: USAGE: Cannot use both -c and -p.", true},
 	{[]string{"-p", "abc", "-e", "BEGIN{}"}, "ERROR: pid 'abc' is not a valid decimal number", false},
+	{[]string{"-p", "5000000", "-e", "BEGIN{}"}, "ERROR: pid '5000000' out of valid pid range [1,4194304]", false},
+	{[]string{"-p", "0", "-e", "BEGIN{}"}, "ERROR: pid '0' out of valid pid range [1,4194304]", false},
+	{[]string{"-p", "99999999999999999999", "-e", "BEGIN{}"}, "ERROR: pid '99999999999999999999' outside of integer range", false},
 	{[]string{"-l", "a", "b"}, "", true},
 	{[]string{"-q"}, "ERROR: USAGE: filename or -e 'program' required.", false},
 	{[]string{"-o", "/nonexistent/out", "-e", "BEGIN{}"}, "ERROR: Failed to open output file: \"/nonexistent/out\": No such file or directory", false},

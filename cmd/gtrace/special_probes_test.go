@@ -11,8 +11,9 @@ import (
 	"github.com/gtrace/gtrace/runtime"
 )
 
-// --test and --bench select the mode; they exclude each other, as in
-// bpftrace ("--test conflicts with existing --mode").
+// --test and --bench (or the newest bpftrace's --mode test|bench) select
+// the mode; they exclude each other, as in bpftrace ("--test conflicts
+// with existing --mode").
 func TestParseModeFlags(t *testing.T) {
 	for _, c := range []struct {
 		args []string
@@ -21,6 +22,8 @@ func TestParseModeFlags(t *testing.T) {
 		{[]string{"--test", "-e", "x"}, options{program: "x", haveProg: true, mode: runtime.ModeTest}},
 		{[]string{"s.bt", "--bench"}, options{script: "s.bt", mode: runtime.ModeBench}},
 		{[]string{"--tes", "-e", "x"}, options{program: "x", haveProg: true, mode: runtime.ModeTest}},
+		{[]string{"--mode", "bench", "-e", "x"}, options{program: "x", haveProg: true, mode: runtime.ModeBench}},
+		{[]string{"--mode=test", "-e", "x"}, options{program: "x", haveProg: true, mode: runtime.ModeTest}},
 	} {
 		got, err := parseArgs(c.args)
 		if err != nil {
@@ -38,6 +41,8 @@ func TestParseModeFlags(t *testing.T) {
 		{[]string{"--test", "--bench", "-e", "BEGIN{}"}, "ERROR: USAGE: --bench conflicts with existing --mode\n"},
 		{[]string{"--bench", "--test", "-e", "BEGIN{}"}, "ERROR: USAGE: --test conflicts with existing --mode\n"},
 		{[]string{"--test=1", "-e", "BEGIN{}"}, "gtrace: option '--test' doesn't allow an argument\n" + usage},
+		{[]string{"--mode", "test", "--test", "-e", "BEGIN{}"}, "ERROR: USAGE: --test conflicts with existing --mode\n"},
+		{[]string{"--mode", "codegen", "-e", "BEGIN{}"}, "ERROR: USAGE: --mode can only be 'bench' or 'test'.\n"},
 	} {
 		code, stdout, stderr := runCommand(c.args, nil)
 		if code != 1 || stdout != "" || stderr != c.msg {
