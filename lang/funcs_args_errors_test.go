@@ -345,6 +345,14 @@ func TestFunctionArgumentWarnings(t *testing.T) {
 		{`BEGIN { @a[1] = 1; has_key(@a, 1); }`, `stdin:1:20-35: Return value discarded.`},
 		{`BEGIN { @a[1] = 1; _ = has_key(@a, 1); $x = 1; $x++; delete(@a, 1); }`, ``},
 		{`BEGIN { $v = 300; let $x: uint8 = $v; }`, `stdin:1:35-37: Expression of type: int64 being cast to type: uint8. This may cause unexpected results. Use an explicit cast to suppress this warning.`},
+		// The newest bpftrace's warning at the first statement after a
+		// return, break, continue or exit(), or an if whose every branch
+		// ends so.
+		{`BEGIN { @++; exit(); @++; @++ }`, `stdin:1:22-26: Unreachable statement.`},
+		{`BEGIN { if (1) { return; } else { exit(); } printf("x"); }`, `stdin:1:45-57: Unreachable statement.`},
+		{`BEGIN { while (1) { break; @++ } }`, `stdin:1:28-31: Unreachable statement.`},
+		{`BEGIN { if (1) { return; } printf("x"); exit(); }`, ``},
+		{`BEGIN { { exit(); } @++ }`, `stdin:1:21-24: Unreachable statement.`},
 	}
 	for _, c := range cases {
 		prog, err := Parse("", c.src)

@@ -49,12 +49,8 @@ func (s *symbolizer) addresses(spec *lang.StackSpec, id, pid uint32) []uint64 {
 	if addrs, ok := s.stacks[key]; ok {
 		return addrs
 	}
-	m := s.coll.Maps[codegen.StackMapFor(spec)]
-	if m == nil || int32(id) < 0 {
-		return nil
-	}
-	buf := make([]byte, m.ValueSize())
-	if err := m.Lookup(&id, buf); err != nil {
+	buf := s.stackValue(spec, id)
+	if buf == nil {
 		return nil
 	}
 	var addrs []uint64
@@ -69,6 +65,20 @@ func (s *symbolizer) addresses(spec *lang.StackSpec, id, pid uint32) []uint64 {
 	return addrs
 }
 
+// stackValue reads stack id's entry in the stack map of spec, nil when
+// it was not recorded.
+func (s *symbolizer) stackValue(spec *lang.StackSpec, id uint32) []byte {
+	m := s.coll.Maps[codegen.StackMapFor(spec)]
+	if m == nil || int32(id) < 0 {
+		return nil
+	}
+	buf := make([]byte, m.ValueSize())
+	if err := m.Lookup(&id, buf); err != nil {
+		return nil
+	}
+	return buf
+}
+
 // buildIDFrames reads a ustack(build_id) stack's frames as they print:
 // the build id in hexadecimal and the offset in the file ("<id> 0x<off>"),
 // or the address in hexadecimal where the kernel could not read the
@@ -78,12 +88,8 @@ func (s *symbolizer) buildIDFrames(spec *lang.StackSpec, id, pid uint32) []strin
 	if frames, ok := s.frames[key]; ok {
 		return frames
 	}
-	m := s.coll.Maps[codegen.StackMapFor(spec)]
-	if m == nil || int32(id) < 0 {
-		return nil
-	}
-	buf := make([]byte, m.ValueSize())
-	if err := m.Lookup(&id, buf); err != nil {
+	buf := s.stackValue(spec, id)
+	if buf == nil {
 		return nil
 	}
 	frames := formatBuildIDFrames(buf)
