@@ -165,9 +165,8 @@ func probeTypeName(k *ProbeKind) string {
 
 // configFields are the config variables config() reports, in the newest
 // bpftrace's words, with their values in gtrace's configuration. The
-// newest's use_blazesym, show_debug_info, unstable_import_statement,
-// unstable_typeinfo and unstable_dw_ustack have no gtrace setting and are
-// left out.
+// newest's use_blazesym, show_debug_info, unstable_import_statement and
+// unstable_dw_ustack have no gtrace setting and are left out.
 var configFields = []struct {
 	name string
 	get  func(c *Config) any
@@ -185,6 +184,7 @@ var configFields = []struct {
 	{"perf_rb_pages", func(c *Config) any { return c.PerfRbPages }},
 	{"str_trunc_trailer", func(c *Config) any { return c.StrTruncTrailer }},
 	{"unstable_tseries", func(c *Config) any { return c.UnstableTSeries.String() }},
+	{"unstable_typeinfo", func(c *Config) any { return c.UnstableTypeinfo.String() }},
 	{"missing_probes", func(c *Config) any { return c.MissingProbes }},
 	{"stack_mode", func(c *Config) any { return c.StackMode }},
 	{"license", func(c *Config) any { return c.License }},

@@ -122,6 +122,10 @@ func (c *checker) stmt(s Stmt) {
 	case *LetStmt:
 		c.letStmt(s)
 	case *IfStmt:
+		if call, ok := s.Cond.(*Call); ok && call.Name == "comptime" {
+			c.comptimeIf(s, call)
+			return
+		}
 		c.requireCond(s.Cond, c.expr(s.Cond))
 		c.block(s.Then)
 		if s.Else != nil {

@@ -32,6 +32,9 @@ type Config struct {
 	License string
 	// UnstableTSeries allows tseries() (unstable_tseries; unstable.go).
 	UnstableTSeries Unstable
+	// UnstableTypeinfo allows typeinfo() (unstable_typeinfo), refused
+	// unless enabled, as in the newest bpftrace.
+	UnstableTypeinfo Unstable
 }
 
 // DefaultConfig returns bpftrace's defaults.
@@ -43,6 +46,7 @@ func DefaultConfig() Config {
 		MaxBPFProgs:       512,
 		PerfRbPages:       64,
 		StackMode:         "bpftrace",
+		UnstableTypeinfo:  UnstableError,
 		PrintMapsOnExit:   true,
 		MissingProbes:     "error",
 		StrTruncTrailer:   "..", // the newest bpftrace's (0.17 has none)

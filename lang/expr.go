@@ -12,7 +12,8 @@ import (
 // exprParser parses expressions with precedence climbing. participle calls
 // it (through ParseTypeWith) wherever the grammar holds an Expr.
 type exprParser struct {
-	lex *lexer.PeekingLexer
+	lex  *lexer.PeekingLexer
+	last *lexer.Token // the token next() returned last
 }
 
 // binaryPrec gives each binary operator its precedence; higher binds tighter.
@@ -49,7 +50,10 @@ func endOf(t *lexer.Token) Position {
 
 func (p *exprParser) peek() *lexer.Token { return p.lex.Peek() }
 
-func (p *exprParser) next() *lexer.Token { return p.lex.Next() }
+func (p *exprParser) next() *lexer.Token {
+	p.last = p.lex.Next()
+	return p.last
+}
 
 // is reports whether the next token is the punctuation or keyword v.
 func (p *exprParser) is(v string) bool {
@@ -162,6 +166,18 @@ func (p *exprParser) unary() (Expr, error) {
 				return c, err
 			}
 		}
+	}
+	if t.Type == tokIdent && t.Value == "comptime" {
+		// comptime x (newest bpftrace): x, which must be known when
+		// compiling. A call the checker replaces by the value.
+		p.next()
+		x, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		// The span ends at the last token, a ')' the operand's span leaves
+		// out included.
+		return &Call{Span: Span{Pos: t.Pos, EndPos: endOf(p.last)}, Name: "comptime", Args: []Expr{x}}, nil
 	}
 	return p.postfix()
 }
@@ -569,6 +585,10 @@ func (p *exprParser) identOrCall() (Expr, error) {
 		return &BoolLit{Span: span, Value: t.Value == "true"}, nil
 	case "sizeof":
 		return p.sizeof(t)
+	case "typeinfo":
+		if p.is("(") {
+			return p.typeinfo(t)
+		}
 	case "offsetof":
 		return p.offsetof(t)
 	case "container_of":
@@ -594,6 +614,30 @@ func (p *exprParser) identOrCall() (Expr, error) {
 		return nil, err
 	}
 	return &Call{Span: Span{Pos: t.Pos, EndPos: end}, Name: t.Value, Args: args}, nil
+}
+
+// typeinfo parses typeinfo(type) or typeinfo(expression) into a call
+// whose argument is a TypeofExpr for a type: the checker expands it into a
+// record of literals.
+func (p *exprParser) typeinfo(kw *lexer.Token) (Expr, error) {
+	p.next() // (
+	var arg Expr
+	cp := p.lex.MakeCheckpoint()
+	if ts, ok := p.typeSpec(); ok && p.is(")") && !bareBuiltin(ts) {
+		arg = &TypeofExpr{Span: ts.Span, Of: ts}
+	} else {
+		p.lex.LoadCheckpoint(cp)
+		x, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		arg = x
+	}
+	cl, err := p.expect(")")
+	if err != nil {
+		return nil, err
+	}
+	return &Call{Span: Span{Pos: kw.Pos, EndPos: endOf(cl)}, Name: "typeinfo", Args: []Expr{arg}}, nil
 }
 
 func (p *exprParser) sizeof(kw *lexer.Token) (Expr, error) {

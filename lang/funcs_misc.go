@@ -365,78 +365,20 @@ func (c *checker) literalValue(e Expr) (printf.Arg, bool) {
 	return nil, false
 }
 
-// constBool evaluates a condition known when compiling: literals, the
-// is_* predicates, sizeof and offsetof, and !, &&, || and comparisons of
-// constants.
+// constBool evaluates a condition known when compiling (eval,
+// comptime.go): an integer or bool constant.
 func (c *checker) constBool(e Expr) (bool, bool) {
-	switch e := e.(type) {
-	case *BoolLit:
-		return e.Value, true
-	case *Call:
-		if b, ok := e.Expansion.(*BoolLit); ok {
-			return b.Value, true
-		}
-	case *Unary:
-		if e.Op == "!" {
-			v, ok := c.constBool(e.X)
-			return !v, ok
-		}
-	case *Binary:
-		switch e.Op {
-		case "&&", "||":
-			l, ok1 := c.constBool(e.L)
-			r, ok2 := c.constBool(e.R)
-			if e.Op == "&&" {
-				return l && r, ok1 && ok2
-			}
-			return l || r, ok1 && ok2
-		case "==", "!=", "<", "<=", ">", ">=":
-			l, ok1 := c.constValue(e.L)
-			r, ok2 := c.constValue(e.R)
-			if !ok1 || !ok2 {
-				return false, false
-			}
-			switch e.Op {
-			case "==":
-				return l == r, true
-			case "!=":
-				return l != r, true
-			case "<":
-				return l < r, true
-			case "<=":
-				return l <= r, true
-			case ">":
-				return l > r, true
-			}
-			return l >= r, true
-		}
-	}
 	v, ok := c.constValue(e)
 	return v != 0, ok
 }
 
 // constValue evaluates an integer (or bool) constant.
 func (c *checker) constValue(e Expr) (int64, bool) {
-	switch e := e.(type) {
-	case *SizeofExpr:
-		return int64(e.Size), e.Type() != nil
-	case *OffsetofExpr:
-		return int64(e.Offset), e.Type() != nil
-	case *BoolLit:
-		return boolInt(e.Value), true
-	case *Call:
-		switch x := e.Expansion.(type) {
-		case *BoolLit:
-			return boolInt(x.Value), true
-		case *Cast:
-			// strcap() of a string or an array.
-			if _, lit := x.X.(*IntLit); lit {
-				return c.constInt(x.X)
-			}
-		}
+	k, ok := c.eval(e)
+	if !ok || (k.kind != constInt && k.kind != constBool) {
 		return 0, false
 	}
-	return c.constInt(e)
+	return k.i, true
 }
 
 func boolInt(b bool) int64 {

@@ -1,17 +1,18 @@
 package lang
 
-// String functions: strlen, strcap, strncmp, strcontains, strstr,
-// str_concat and memcmp. All of them run in BPF; none needs user space.
+// String functions: strlen, strcap, default_str_length, strncmp,
+// strcontains, strstr, str_concat and memcmp. All of them run in BPF; none needs user space.
 
 func init() {
 	for name, spec := range map[string]funcSpec{
-		"strlen":      {1, 1, checkStrlen},
-		"strcap":      {1, 1, checkStrcap},
-		"strncmp":     {3, 3, checkStrncmp},
-		"strcontains": {2, 2, checkStrSearch(TypeBool)},
-		"strstr":      {2, 2, checkStrSearch(TypeInt64)},
-		"str_concat":  {2, 2, checkStrConcat},
-		"memcmp":      {3, 3, checkMemcmp},
+		"strlen":             {1, 1, checkStrlen},
+		"strcap":             {1, 1, checkStrcap},
+		"default_str_length": {0, 0, checkDefaultStrLength},
+		"strncmp":            {3, 3, checkStrncmp},
+		"strcontains":        {2, 2, checkStrSearch(TypeBool)},
+		"strstr":             {2, 2, checkStrSearch(TypeInt64)},
+		"str_concat":         {2, 2, checkStrConcat},
+		"memcmp":             {3, 3, checkMemcmp},
 	} {
 		functions[name] = spec
 	}
@@ -89,6 +90,15 @@ func checkStrcap(c *checker, call *Call) *Type {
 	default:
 		call.Expansion = &Cast{Span: call.Span, To: int64Spec, X: &Call{Span: call.Span, Name: "strlen", Args: []Expr{arg}}}
 	}
+	return c.expr(call.Expansion)
+}
+
+// default_str_length(): the capacity of a string read without a length,
+// str(p), which is max_strlen: a uint64 known when compiling, as the
+// newest bpftrace's sizeof(str((int8 *)0)).
+func checkDefaultStrLength(c *checker, call *Call) *Type {
+	call.Expansion = &Cast{Span: call.Span, To: &TypeSpec{Span: call.Span, Name: "uint64"},
+		X: &IntLit{Span: call.Span, Value: uint64(c.cfg.MaxStrlen)}}
 	return c.expr(call.Expansion)
 }
 

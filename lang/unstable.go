@@ -6,8 +6,8 @@ import (
 )
 
 // Unstable is the setting of the config variable of a feature the newest
-// bpftrace calls unstable (unstable_tseries): allowed with a warning (the
-// default), allowed silently, or refused.
+// bpftrace calls unstable (unstable_tseries, unstable_typeinfo): allowed
+// with a warning, allowed silently, or refused.
 type Unstable uint8
 
 // Settings of an unstable feature.
@@ -41,6 +41,7 @@ func unstableVar(field func(c *Config) *Unstable) configVar {
 
 func init() {
 	configVars["unstable_tseries"] = unstableVar(func(c *Config) *Unstable { return &c.UnstableTSeries })
+	configVars["unstable_typeinfo"] = unstableVar(func(c *Config) *Unstable { return &c.UnstableTypeinfo })
 }
 
 // unstable checks the use of an unstable feature at n: an error when its
