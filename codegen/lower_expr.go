@@ -484,6 +484,14 @@ func (c *compiler) arith(opName string, l, r val, t *lang.Type) val {
 			return val{t: t, konst: true, imm: v}
 		}
 	}
+	if (opName == "/" || opName == "%") && !r.konst {
+		return c.checkedDivMod(opName, l, r, t)
+	}
+	return c.aluOp(opName, l, r, t)
+}
+
+// aluOp emits an arithmetic or bitwise operation.
+func (c *compiler) aluOp(opName string, l, r val, t *lang.Type) val {
 	signed := t.Signed
 	var op asm.ALUOp
 	switch opName {
@@ -512,6 +520,28 @@ func (c *compiler) arith(opName string, l, r val, t *lang.Type) val {
 		res = c.b.alu(op, c.reg(l), c.reg(r))
 	}
 	return val{t: t, reg: c.normalize(res, t)}
+}
+
+// DivideByZero is the newest bpftrace's warning when a program divides by
+// zero at run time.
+const DivideByZero = "Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result."
+
+// checkedDivMod divides by a value known only at run time. As in the
+// newest bpftrace, a zero divisor gives 1 and a runtime warning that
+// points at the operation (BPF's own x/0 is 0 and x%0 is x, silently).
+func (c *compiler) checkedDivMod(op string, l, r val, t *lang.Type) val {
+	pos := c.b.pos
+	div := val{t: r.t, reg: c.reg(r)}
+	res := c.b.reg()
+	zero, done := c.b.newLabel(), c.b.newLabel()
+	c.b.jumpImm(asm.JEq, div.reg, 0, zero)
+	c.b.mov(res, c.reg(c.aluOp(op, l, div, t)))
+	c.b.goTo(done)
+	c.b.mark(zero)
+	c.b.setImm(res, 1)
+	c.send(&Action{Kind: ActRuntimeError, Text: DivideByZero, Pos: pos, Size: EventHeader}, func(mem) {})
+	c.b.mark(done)
+	return val{t: t, reg: res}
 }
 
 // signedDivMod divides signed integers: with the v4 instructions where the

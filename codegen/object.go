@@ -121,6 +121,9 @@ const (
 	ActClear
 	ActZero
 	ActHelperError
+	// ActRuntimeError is a warning the program found while running
+	// (Text: the message), as a division by zero.
+	ActRuntimeError
 	// Actions user space carries out (call_runtime.go).
 	ActTime
 	ActCat

@@ -69,6 +69,14 @@ func (r *runner) handle(rec []byte) error {
 
 			ExpandedFrom: a.Pos.ExpandedFrom(),
 		})
+	case codegen.ActRuntimeError:
+		r.out.HelperError(&output.HelperError{
+			Msg:          a.Text,
+			Pos:          a.Pos.Pos,
+			End:          a.Pos.EndPos,
+			Source:       r.obj.Sources[a.Pos.Pos.Filename],
+			ExpandedFrom: a.Pos.ExpandedFrom(),
+		})
 	default:
 		return r.handleRuntime(a, rec)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -224,6 +225,26 @@ func TestHelperErrors(t *testing.T) {
 		if !regexp.MustCompile(c.want).MatchString(res.Stdout) {
 			t.Errorf("%q:\n%s\nwant to match:\n%s", c.flags, res.Stdout, c.want)
 		}
+	}
+}
+
+// A division or modulo by zero known only at run time gives 1 and a
+// warning pointing at the operation, as in the newest bpftrace (its
+// tests/runtime/regression zero_divide and zero_modulo).
+func TestDivideByZero(t *testing.T) {
+	script := "BEGIN {\n  @mod0 = 0;\n  print((uint64)10 / (uint64)@mod0);\n  $s = (int64)-7;\n  $s %= @mod0;\n  print($s);\n  exit();\n}"
+	warning := func(line int, text, caret string) string {
+		return fmt.Sprintf("stdin:%d:\\d+-\\d+: WARNING: Divide or modulo by 0 detected\\. This can lead to unexpected results\\. 1 is being used as the result\\.\n%s\n%s\n", line, regexp.QuoteMeta(text), caret)
+	}
+	// print()'s event is reserved before its argument runs, so the value
+	// comes first there.
+	want := "^Attaching 1 probe...\n1\n" +
+		warning(3, "  print((uint64)10 / (uint64)@mod0);", ` {8}\^~{25}`) +
+		warning(5, "  $s %= @mod0;", ` {2}\^~+`) + "1\n" +
+		"\n\n@mod0: 0\n$"
+	res := gtraceRun(t, e2e.Run{Args: []string{"-e", script}})
+	if !regexp.MustCompile(want).MatchString(res.Stdout) {
+		t.Errorf("stdout:\n%s\nwant to match:\n%s\nstderr: %s", res.Stdout, want, res.Stderr)
 	}
 }
 

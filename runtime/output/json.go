@@ -97,6 +97,13 @@ func (j *JSON) LostEvents(n uint64) {
 // HelperError writes {"type": "helper_error", "helper": NAME, "retcode":
 // N, "line": L, "col": C}.
 func (j *JSON) HelperError(e *HelperError) {
+	if e.Msg != "" {
+		// Any other runtime error: {"type": "runtime_error", "msg": ...}.
+		b := appendJSONString([]byte(`{"type": "runtime_error", "msg": `), e.Msg)
+		b = fmt.Appendf(b, `, "line": %d, "col": %d}`+"\n", e.Pos.Line, e.Pos.Column)
+		j.w.Write(b)
+		return
+	}
 	b := appendJSONString([]byte(`{"type": "helper_error", "helper": `), e.Helper)
 	b = fmt.Appendf(b, `, "retcode": %d, "line": %d, "col": %d}`+"\n", e.Retcode, e.Pos.Line, e.Pos.Column)
 	j.w.Write(b)

@@ -47,6 +47,9 @@ func TestJSONWriter(t *testing.T) {
 		{"helper_error", func(w *JSON) {
 			w.HelperError(&HelperError{Helper: "probe_read", Retcode: -14, Pos: lang.Position{Line: 1, Column: 55}})
 		}, `{"type": "helper_error", "helper": "probe_read", "retcode": -14, "line": 1, "col": 55}`},
+		{"runtime_error", func(w *JSON) {
+			w.HelperError(&HelperError{Msg: "Divide or modulo by 0 detected.", Pos: lang.Position{Line: 2, Column: 9}})
+		}, `{"type": "runtime_error", "msg": "Divide or modulo by 0 detected.", "line": 2, "col": 9}`},
 		{"scalar map", func(w *JSON) { w.Map(&Map{Name: "@c", Entries: []Entry{{Value: uint64(1)}}}) },
 			`{"type": "map", "data": {"@c": 1}}`},
 		{"keyed map", func(w *JSON) {

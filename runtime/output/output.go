@@ -65,8 +65,11 @@ const (
 var jsonType = [...]string{Printf: "printf", Time: "time", Cat: "cat", System: "syscall", Join: "join"}
 
 // HelperError is a BPF helper call that returned an error while a script
-// ran.
+// ran, or (Msg set) another problem the program found while running, as
+// a division by zero.
 type HelperError struct {
+	// Msg, when set, is the whole message: not a helper's failure.
+	Msg string
 	// Helper is the helper's name without the bpf_ prefix, e.g.
 	// "probe_read_kernel".
 	Helper string
@@ -84,6 +87,9 @@ type HelperError struct {
 // Message returns bpftrace's wording: "Failed to probe_read_kernel: Bad
 // address (-14)".
 func (e *HelperError) Message() string {
+	if e.Msg != "" {
+		return e.Msg
+	}
 	if e.Retcode >= 0 {
 		return fmt.Sprintf("Failed to %s: %d", e.Helper, e.Retcode)
 	}
