@@ -98,12 +98,13 @@ func (c *checker) exprType(e Expr) *Type {
 		return c.offsetof(e)
 	case *BlockExpr:
 		c.push()
-		for _, st := range e.Block.Stmts {
-			c.stmt(st)
-		}
+		ends := c.stmts(e.Block.Stmts)
 		t := TypeNone
 		if e.Value != nil {
 			t = c.expr(e.Value)
+			if ends {
+				c.warnf(e.Value, "Unreachable expression; block type is implicitly none.")
+			}
 		}
 		c.pop()
 		return t

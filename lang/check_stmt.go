@@ -37,18 +37,27 @@ func (c *checker) pop()  { c.scope = c.scope.parent }
 
 func (c *checker) block(b *Block) {
 	c.push()
-	for i, s := range b.Stmts {
+	c.stmts(b.Stmts)
+	c.pop()
+}
+
+// stmts checks a block's statements, in the current scope. It reports
+// whether one of them ends control (terminates).
+func (c *checker) stmts(list []Stmt) bool {
+	ends := false
+	for i, s := range list {
 		if h := hoistAggregation(s); h != nil {
-			b.Stmts[i], s = h, h
+			list[i], s = h, h
 		}
 		c.stmt(s)
-		if i+1 < len(b.Stmts) && terminates(s) && (i == 0 || !terminates(b.Stmts[i-1])) {
+		if i+1 < len(list) && terminates(s) && !ends {
 			// As the newest bpftrace: once, at the first statement
 			// after a return, break, continue or exit().
-			c.warnf(b.Stmts[i+1], "Unreachable statement.")
+			c.warnf(list[i+1], "Unreachable statement.")
 		}
+		ends = ends || terminates(s)
 	}
-	c.pop()
+	return ends
 }
 
 // terminates reports whether control never goes past s: return, break,

@@ -353,6 +353,10 @@ func TestFunctionArgumentWarnings(t *testing.T) {
 		{`BEGIN { while (1) { break; @++ } }`, `stdin:1:28-31: Unreachable statement.`},
 		{`BEGIN { if (1) { return; } printf("x"); exit(); }`, ``},
 		{`BEGIN { { exit(); } @++ }`, `stdin:1:21-24: Unreachable statement.`},
+		// In block expressions and macro bodies too; a block's value after
+		// the end is the newest's "Unreachable expression".
+		{`BEGIN { $y = { exit(); @++; 5 }; }`, "stdin:1:24-28: Unreachable statement.\nstdin:1:29: Unreachable expression; block type is implicitly none."},
+		{`macro f() { return; printf("x"); } BEGIN { f(); }`, "stdin:1:21-33: Unreachable statement."},
 	}
 	for _, c := range cases {
 		prog, err := Parse("", c.src)
