@@ -70,6 +70,13 @@ type Options struct {
 	// unsigned integer that tseries() takes for the current time in
 	// nanoseconds (bpftrace's BPFTRACE_DUMMY_TS_MAP); "" reads the clock.
 	TSeriesClock string
+	// IncludeDirs are searched first for the headers a script includes,
+	// which gtrace reads for their #define constants (gtrace -I); then
+	// lang.DefaultIncludeDirs.
+	IncludeDirs []string
+	// Includes are headers included before the script's own (gtrace
+	// --include).
+	Includes []string
 }
 
 // Script is a compiled script, ready to run.
@@ -143,6 +150,9 @@ func Compile(src string, opts Options) (*Script, error) {
 		Params:   opts.Params,
 		Named:    opts.NamedParams,
 		Unsafe:   opts.Unsafe,
+
+		IncludeDirs: opts.IncludeDirs,
+		Includes:    opts.Includes,
 	})
 	if opts.NoWarnings {
 		prog.Warnings = nil

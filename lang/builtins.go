@@ -117,6 +117,7 @@ func (c *checker) ident(e *Ident) *Type {
 		c.internalBuiltin(e, e.Name)
 		return nil
 	}
+	c.headerDefine(e.Name)
 	if v, ok := c.defines[e.Name]; ok {
 		e.Const, e.Value = true, v
 		return withEnum(IntType(64, true), c.enumOf[e.Name])
@@ -132,6 +133,11 @@ func (c *checker) ident(e *Ident) *Type {
 			t.Enum = enumFromBTF(ec.Enum)
 		}
 		return t
+	}
+	if c.headers != nil && len(c.headers.missing) > 0 {
+		// Perhaps a macro of a header gtrace did not find.
+		c.errorf(e, "Unknown identifier: '%s' (headers not found in the include path: %s; -I DIR adds a directory)", e.Name, strings.Join(c.headers.missing, ", "))
+		return nil
 	}
 	c.errorf(e, "Unknown identifier: '%s'", e.Name)
 	return nil

@@ -1,13 +1,16 @@
 package lang
 
 import (
+	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
 
 // C definitions in a script: struct and union definitions (laid out as a
 // C compiler would on x86_64 and arm64), #define constants, and #include
-// lines, which are accepted and need nothing more when the kernel has BTF.
+// lines, whose headers gtrace reads only for their #define constants
+// (cheaders.go): kernel types come from BTF.
 
 // decl splits a member declaration into its type and name: in "unsigned
 // long x" the last word is the name; after pointer stars, the word after
@@ -45,6 +48,11 @@ func (c *checker) cdefs() {
 	c.defines = map[string]int64{}
 	c.enumOf = map[string]*EnumType{}
 	c.cdef = cdefState{defined: map[*CStruct]*Type{}, align: map[string]int{}, attrMacros: map[string]string{}}
+	for _, name := range c.opts.Includes {
+		if !c.headerSet().include(name, true, "") {
+			c.errs = append(c.errs, &Error{Msg: fmt.Sprintf("--include %s: no such header in the include path (%s)", name, strings.Join(c.headers.dirs, ", "))})
+		}
+	}
 	for _, it := range c.prog.Items {
 		switch it := it.(type) {
 		case *CStruct:
@@ -110,7 +118,9 @@ func (c *checker) cenum(e *CEnum) {
 func (c *checker) preproc(p *Preproc) {
 	directive, rest := splitDirective(p.Text)
 	switch directive {
-	case "include", "undef":
+	case "include":
+		c.includeHeader(p, rest)
+	case "undef":
 		return
 	case "pragma":
 		c.pragma(p, rest)
@@ -164,4 +174,35 @@ func (c *checker) mapDecl(d *MapDecl) {
 		return
 	}
 	c.maps[d.Name] = &MapInfo{Name: d.Name, Span: d.Span, Declared: d.Kind, MaxEntries: int(n)}
+}
+
+// headerSet returns the script's header definitions, creating them.
+func (c *checker) headerSet() *headerDefs {
+	if c.headers == nil {
+		c.headers = &headerDefs{
+			dirs:      append(append([]string(nil), c.opts.IncludeDirs...), DefaultIncludeDirs()...),
+			defs:      map[string]string{},
+			seen:      map[string]bool{},
+			resolving: map[string]bool{},
+		}
+	}
+	return c.headers
+}
+
+// includeHeader reads an #include'd header's #defines (cheaders.go). A
+// header not found is no error: kernel headers need not be installed,
+// their types come from BTF.
+func (c *checker) includeHeader(p *Preproc, rest string) {
+	name, angled, ok := includeName(rest)
+	if !ok {
+		c.errs = append(c.errs, errorAt(p.Span, "#include expects <FILENAME> or \"FILENAME\""))
+		return
+	}
+	dir := ""
+	if f := p.Pos.Filename; f != "" && f != "stdin" {
+		dir = filepath.Dir(f)
+	}
+	if !c.headerSet().include(name, angled, dir) {
+		c.headers.missing = append(c.headers.missing, strings.TrimSpace(rest))
+	}
 }

@@ -56,6 +56,12 @@ type CheckOptions struct {
 	Named map[string]string
 	// Unsafe allows system() and other destructive functions.
 	Unsafe bool
+	// IncludeDirs are searched for the headers the script includes (for
+	// their #define constants) before DefaultIncludeDirs (bpftrace's -I).
+	IncludeDirs []string
+	// Includes are headers included before the script's own #includes
+	// (bpftrace's --include); one not found is an error.
+	Includes []string
 }
 
 // Variant is one compiled form of a probe's body: the points that share
@@ -157,6 +163,9 @@ type checker struct {
 	// enumOf is the enum type of each enumerator the script defines.
 	enumOf     map[string]*EnumType
 	strDefines map[string]string
+	// headers are the #defines of the included headers (cheaders.go);
+	// nil when the script includes none.
+	headers *headerDefs
 	// cdef is the state of struct layout: attributes, #pragma pack.
 	cdef cdefState
 	// warnedUnstable records the unstable features warned about.

@@ -540,6 +540,9 @@ func (c *checker) constantName(ts *TypeSpec) bool {
 	if namedType(ts.Name) != nil || ts.Name == "string" || c.cstructs[ts.Name] != nil {
 		return false
 	}
+	if c.headerDefine(ts.Name) {
+		return true
+	}
 	if _, ok := c.defines[ts.Name]; ok {
 		return true
 	}

@@ -45,6 +45,10 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e.Pos.Line == 0 {
+		// Not about a place in the script (a command-line option).
+		return e.Msg
+	}
 	return e.location() + ": " + e.Msg
 }
 
@@ -84,6 +88,10 @@ func (e *Error) renderOne(b *strings.Builder, src string) {
 	kind := "ERROR"
 	if e.Warning {
 		kind = "WARNING"
+	}
+	if e.Pos.Line == 0 {
+		fmt.Fprintf(b, "%s: %s\n", kind, e.Msg)
+		return
 	}
 	fmt.Fprintf(b, "%s: %s: %s\n", e.location(), kind, e.Msg)
 	line := sourceLine(src, e.Pos.Line)

@@ -228,6 +228,28 @@ func TestHelperErrors(t *testing.T) {
 	}
 }
 
+// -I adds a directory for #include's headers, whose #defines the
+// script reads; --include includes a header before the script's; a
+// header --include names must exist.
+func TestIncludeFlags(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "foo.h"), []byte("#define FOO 42\n#define BAR (FOO << 1)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := gtraceRun(t, e2e.Run{Args: []string{"-I", dir, "-e", "#include <foo.h>\nBEGIN { printf(\"%d\\n\", BAR); exit(); }"}})
+	if want := "Attaching 1 probe...\n84\n\n\n"; res.Stdout != want {
+		t.Errorf("-I: %q, want %q (stderr %s)", res.Stdout, want, res.Stderr)
+	}
+	res = gtraceRun(t, e2e.Run{Args: []string{"--include", "foo.h", "-I" + dir, "-e", "BEGIN { printf(\"%d\\n\", FOO); exit(); }"}})
+	if want := "Attaching 1 probe...\n42\n\n\n"; res.Stdout != want {
+		t.Errorf("--include: %q, want %q (stderr %s)", res.Stdout, want, res.Stderr)
+	}
+	res = gtraceRun(t, e2e.Run{Args: []string{"--include", "nope.h", "-e", "BEGIN { exit(); }"}})
+	if !strings.HasPrefix(res.Stderr, "ERROR: --include nope.h: no such header in the include path (") || res.ExitCode != 1 {
+		t.Errorf("--include nope.h: exit %d, stderr %q", res.ExitCode, res.Stderr)
+	}
+}
+
 // A division or modulo by zero known only at run time gives 1 and a
 // warning pointing at the operation, as in the newest bpftrace (its
 // tests/runtime/regression zero_divide and zero_modulo).

@@ -36,6 +36,8 @@ type options struct {
 	help        bool
 	btf         string
 	btfArchive  string
+	includeDirs []string // -I
+	includes    []string // --include
 }
 
 // usageError is a command-line mistake: gtrace prints its message (if
@@ -145,6 +147,8 @@ var flagSpecs = []flagSpec{
 		}
 		return nil
 	}},
+	{'I', "", true, func(o *options, v string) error { o.includeDirs = append(o.includeDirs, v); return nil }},
+	{0, "include", true, func(o *options, v string) error { o.includes = append(o.includes, v); return nil }},
 	{0, "btf", true, func(o *options, v string) error { o.btf = v; return nil }},
 	{0, "btf-archive", true, func(o *options, v string) error { o.btfArchive = v; return nil }},
 }
@@ -338,6 +342,8 @@ OPTIONS:
     --mode MODE    run all test: or bench: probes ('test', 'bench')
     --test         run all test: probes (same as --mode test)
     --bench        run all bench: probes (same as --mode bench)
+    -I DIR         add the directory to the include search path
+    --include FILE add an #include file before the script's
     --btf FILE     kernel types from FILE (also BPFTRACE_BTF)
     --btf-archive DIR
                    kernel types from a btfhub-archive tree

@@ -163,6 +163,8 @@ func (o *options) compileOptions(name string, env *environment, kernel *btf.Kern
 		HelperErrors: o.helperCheck,
 		PID:          o.target.PID,
 		TSeriesClock: env.tseriesClock,
+		IncludeDirs:  o.includeDirs,
+		Includes:     o.includes,
 	}
 }
 
