@@ -223,6 +223,11 @@ func (l *lexState) Next() (lexer.Token, error) {
 			}
 			return l.attachPoint(start), nil
 		}
+		if c == '$' && l.pos.Offset+1 < len(l.src) && l.src[l.pos.Offset+1] >= '0' && l.src[l.pos.Offset+1] <= '9' {
+			// A positional parameter as the whole first attach
+			// point (`$1 { }`), as the newest bpftrace takes it.
+			return l.attachPoint(start), nil
+		}
 	case modeAttach:
 		if c != '{' && c != '/' && c != ',' {
 			return l.attachPoint(start), nil
