@@ -63,7 +63,11 @@ func (c *checker) ident(e *Ident) *Type {
 	switch e.Name {
 	case "curtask":
 		// struct task_struct * when the kernel has BTF, a plain address
-		// otherwise.
+		// otherwise. A script's own struct task_struct takes the
+		// kernel's place, as in bpftrace.
+		if t := c.cstructs["struct task_struct"]; t != nil {
+			return PointerTo(t, AddrKernel)
+		}
 		if t, err := c.kernel().LookupType("struct task_struct"); err == nil {
 			return PointerTo(c.fromBTF(t, AddrKernel), AddrKernel)
 		}
