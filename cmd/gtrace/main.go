@@ -140,6 +140,7 @@ func (c *command) run(args []string) int {
 		return 0
 	}
 	res, err := script.Run(ctx, c.runOptions(o, out))
+	notifySystemd(c.getenv("NOTIFY_SOCKET"), systemdStopping)
 	if err != nil {
 		c.runError(err, o.verbose)
 		return 1
@@ -183,8 +184,14 @@ func (c *command) runOptions(o *options, out io.Writer) gtrace.RunOptions {
 		Target:     o.target,
 		Mode:       o.mode,
 	}
-	if c.getenv(notifyAttached) != "" {
-		ropts.Attached = func() { fmt.Fprintln(c.stdout, notifyAttached) }
+	notify := c.getenv(notifyAttached) != ""
+	if socket := c.getenv("NOTIFY_SOCKET"); notify || socket != "" {
+		ropts.Attached = func() {
+			notifySystemd(socket, systemdReady)
+			if notify {
+				fmt.Fprintln(c.stdout, notifyAttached)
+			}
+		}
 	}
 	return ropts
 }
