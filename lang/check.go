@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 
 	cbtf "github.com/cilium/ebpf/btf"
 
@@ -111,8 +112,10 @@ type MapInfo struct {
 	Declared   string
 	MaxEntries int
 
-	// used records a use of the map in a probe or macro.
-	used bool
+	// used records a use of the map in a probe or macro; useSpan is the
+	// map's name at the first.
+	used    bool
+	useSpan Span
 	// assigned records an assignment whose value may have failed to type:
 	// such a map is not reported as undefined (the value's error is).
 	assigned bool
@@ -495,6 +498,7 @@ func (c *checker) checkMaps() {
 			c.errs = append(c.errs, w)
 			delete(c.maps, name)
 		case m.Value != nil:
+			c.checkDeclaredKind(m)
 		case !m.assigned:
 			c.errs = append(c.errs, errorAt(m.Span, "Undefined map: %s", m.Name))
 		case !failed:
@@ -502,6 +506,24 @@ func (c *checker) checkMaps() {
 			c.errs = append(c.errs, errorAt(m.Span, "Could not resolve the type of %s: it is only assigned values read from itself", m.Name))
 		}
 	}
+}
+
+// checkDeclaredKind checks a declared map's kind against its values, as
+// the newest bpftrace does: aggregations need a per-CPU kind
+// (percpuhash, percpulruhash), other values a shared one (hash, lruhash).
+func (c *checker) checkDeclaredKind(m *MapInfo) {
+	if m.Declared == "" || !m.used {
+		return
+	}
+	perCPU := m.Value.Kind == KindAgg
+	if perCPU == strings.HasPrefix(m.Declared, "percpu") {
+		return
+	}
+	want := "hash"
+	if perCPU {
+		want = "percpuhash"
+	}
+	c.errs = append(c.errs, errorAt(m.useSpan, "Incompatible map types. Type from declaration: %s. Type from value/key type: %s", m.Declared, want))
 }
 
 // cloneExpr deep-copies an expression (nil stays nil).

@@ -496,6 +496,12 @@ func (c *checker) mapRef(m *MapExpr) *MapInfo {
 		c.maps[m.Name] = info
 		c.changed = true
 	}
+	if !info.used {
+		info.useSpan = m.Span
+		info.useSpan.EndPos = m.Pos
+		info.useSpan.EndPos.Column += len(m.Name)
+		info.useSpan.EndPos.Offset += len(m.Name)
+	}
 	info.used = true
 	return info
 }

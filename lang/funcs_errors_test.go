@@ -82,6 +82,13 @@ func TestFunctionErrors(t *testing.T) {
 		{src: `BEGIN { static_assert(pid == 1, "x"); }`, want: `stdin:1:23-31: static_assert() expects a condition known at compile time`},
 		{src: `BEGIN { static_assert(true, 1); }`, want: `stdin:1:9-31: static_assert() expects a string literal (integer provided)`},
 		{src: `BEGIN { static_assert(1); }`, want: `stdin:1:9-25: static_assert() requires 2 arguments (1 provided)`},
+		// Map declarations (newest bpftrace): the kind must suit the values.
+		{src: `let @a = percpuhash(2); BEGIN { @a = 1; }`, want: `stdin:1:33-35: Incompatible map types. Type from declaration: percpuhash. Type from value/key type: hash`},
+		{src: `let @a = percpulruhash(2); BEGIN { @a[1] = "x"; }`, want: `stdin:1:36-38: Incompatible map types. Type from declaration: percpulruhash. Type from value/key type: hash`},
+		{src: `let @a = hash(2); BEGIN { @a = count(); }`, want: `stdin:1:27-29: Incompatible map types. Type from declaration: hash. Type from value/key type: percpuhash`},
+		{src: `let @a = lruhash(2); BEGIN { @a[1] = hist(1); }`, want: `stdin:1:30-32: Incompatible map types. Type from declaration: lruhash. Type from value/key type: percpuhash`},
+		{src: `let @a = potato(2); BEGIN { @a[1] = count(); }`, want: `stdin:1:1-20: Invalid map type 'potato': expected hash, lruhash, percpuhash or percpulruhash`},
+		{src: `let @a = percpuarray(2); BEGIN { @a = count(); }`, want: `stdin:1:1-25: Invalid map type 'percpuarray': expected hash, lruhash, percpuhash or percpulruhash`},
 		// comptime, typeinfo, default_str_length (newest bpftrace)
 		{src: `BEGIN { $x = 0; comptime ($x + 1) }`, want: `stdin:1:17-34: Unable to resolve comptime expression`},
 		{src: `BEGIN { @a = 1; if comptime (@a > 1) { print(1); } }`, want: `stdin:1:20-37: Unable to resolve comptime expression`},
