@@ -115,6 +115,43 @@ func Render(err error) string {
 	return "ERROR: " + err.Error() + "\n"
 }
 
+// parse parses a script and the files it imports, adding their text to
+// sources by name.
+func parse(src, name string, sources map[string]string) (*lang.Program, error) {
+	prog, err := lang.Parse(name, src)
+	if err != nil {
+		return nil, &Error{Err: err, Sources: sources}
+	}
+	imported, err := lang.ResolveImports(prog, name, importFiles{})
+	for name, text := range imported {
+		sources[name] = text
+	}
+	if err != nil {
+		return nil, &Error{Err: err, Sources: sources}
+	}
+	return prog, nil
+}
+
+// checkOptions are the checker's options for a script compiled with opts
+// against kernel.
+func (opts *Options) checkOptions(kernel *btf.Kernel) lang.CheckOptions {
+	cfg := lang.DefaultConfig()
+	if opts.Config != nil {
+		cfg = *opts.Config
+	}
+	return lang.CheckOptions{
+		Kernel:      kernel,
+		Binaries:    sym.NewBinaries(opts.PID),
+		Config:      cfg,
+		EnvSet:      opts.Fixed,
+		Params:      opts.Params,
+		Named:       opts.NamedParams,
+		Unsafe:      opts.Unsafe,
+		IncludeDirs: opts.IncludeDirs,
+		Includes:    opts.Includes,
+	}
+}
+
 // Compile parses, checks and compiles a script.
 func Compile(src string, opts Options) (*Script, error) {
 	sources := map[string]string{opts.Name: src}
@@ -127,33 +164,11 @@ func Compile(src string, opts Options) (*Script, error) {
 		// start it now, in parallel with parsing.
 		go kernel.Preload()
 	}
-	prog, err := lang.Parse(opts.Name, src)
+	prog, err := parse(src, opts.Name, sources)
 	if err != nil {
-		return nil, &Error{Err: err, Sources: sources}
+		return nil, err
 	}
-	imported, err := lang.ResolveImports(prog, opts.Name, importFiles{})
-	for name, text := range imported {
-		sources[name] = text
-	}
-	if err != nil {
-		return nil, &Error{Err: err, Sources: sources}
-	}
-	cfg := lang.DefaultConfig()
-	if opts.Config != nil {
-		cfg = *opts.Config
-	}
-	err = lang.Check(prog, lang.CheckOptions{
-		Kernel:   kernel,
-		Binaries: sym.NewBinaries(opts.PID),
-		Config:   cfg,
-		EnvSet:   opts.Fixed,
-		Params:   opts.Params,
-		Named:    opts.NamedParams,
-		Unsafe:   opts.Unsafe,
-
-		IncludeDirs: opts.IncludeDirs,
-		Includes:    opts.Includes,
-	})
+	err = lang.Check(prog, opts.checkOptions(kernel))
 	if opts.NoWarnings {
 		prog.Warnings = nil
 		err = withoutWarnings(err)

@@ -128,6 +128,12 @@ type MapInfo struct {
 // points, types every expression, and fixes each map's key and value
 // types. Errors point at the offending source.
 func Check(prog *Program, opts CheckOptions) error {
+	return newChecker(prog, opts).run()
+}
+
+// newChecker returns a checker of prog with opts (the default config when
+// opts has none).
+func newChecker(prog *Program, opts CheckOptions) *checker {
 	c := &checker{
 		opts:  opts,
 		cfg:   opts.Config,
@@ -138,7 +144,7 @@ func Check(prog *Program, opts CheckOptions) error {
 	if c.cfg.MaxStrlen == 0 {
 		c.cfg = DefaultConfig()
 	}
-	return c.run()
+	return c
 }
 
 type checker struct {

@@ -11,10 +11,82 @@ import (
 )
 
 // Listed is one probe in a listing, with its arguments as C declarations
-// when the listing is verbose.
+// when the listing is verbose; or one kernel type (gtrace -l 'struct
+// path*'), with its definition when the listing is verbose.
 type Listed struct {
 	Name string
 	Args []string
+	// Definition is a type's C definition, without a final newline
+	// (verbose type listings only); BTF is where it comes from:
+	// "vmlinux" or a module.
+	Definition string
+	BTF        string
+}
+
+// String returns the entry as gtrace -l prints it, ending in a newline:
+// the name, then each argument on a line of its own indented by four
+// spaces; for a type's definition, where it comes from and the definition,
+// then an empty line. The newest bpftrace prints the definition of
+// "struct path" as
+//
+//	vmlinux: struct path {
+//		struct vfsmount *mnt;
+//		struct dentry *dentry;
+//	};
+//
+// where bpftrace 0.17 has no "vmlinux: ": gtrace follows the newest.
+func (l Listed) String() string {
+	if l.Definition != "" {
+		return l.BTF + ": " + l.Definition + "\n\n"
+	}
+	var b strings.Builder
+	b.WriteString(l.Name + "\n")
+	for _, a := range l.Args {
+		b.WriteString("    " + a + "\n")
+	}
+	return b.String()
+}
+
+// TypeLister is what a Kernel offers to list kernel types; btf.Kernel
+// provides it.
+type TypeLister interface {
+	// TypeNames lists the structs, unions and enums ("struct path")
+	// whose names match a glob, sorted.
+	TypeNames(pattern string) ([]string, error)
+	// TypeDefinitions returns their C definitions.
+	TypeDefinitions(pattern string) ([]btf.TypeDefinition, error)
+}
+
+// listTypes lists the kernel structs, unions and enums whose names match
+// a pattern ("struct path*"), with their definitions when verbose, as
+// bpftrace -l 'struct path*' and -lv 'struct path' do.
+func listTypes(k Kernel, pattern string, verbose bool) ([]Listed, error) {
+	tl, ok := k.(TypeLister)
+	if !ok {
+		return nil, fmt.Errorf("listing %s: no kernel types available", pattern)
+	}
+	if !verbose {
+		names, err := tl.TypeNames(pattern)
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", pattern, err)
+		}
+		out := make([]Listed, len(names))
+		for i, n := range names {
+			out[i] = Listed{Name: n}
+		}
+		return out, nil
+	}
+	defs, err := tl.TypeDefinitions(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", pattern, err)
+	}
+	var out []Listed
+	for _, d := range defs {
+		for _, where := range d.BTF {
+			out = append(out, Listed{Name: d.Name, Definition: d.C, BTF: where})
+		}
+	}
+	return out, nil
 }
 
 // List lists probes as bpftrace's -l does. A pattern that starts with a
@@ -28,7 +100,14 @@ func List(k Kernel, pattern string, verbose bool) ([]Listed, error) {
 // ListProbes is List with user-space binaries: uprobes and USDT probes
 // are listed from the binaries a pattern names (uprobe:/bin/bash:*) and,
 // when b traces a process (-p), from every file the process maps.
+//
+// A pattern that starts with "struct ", "union " or "enum " lists kernel
+// types instead, as in bpftrace: their names, or with verbose their
+// definitions.
 func ListProbes(k Kernel, b Binaries, pattern string, verbose bool) ([]Listed, error) {
+	if typ := strings.Join(strings.Fields(pattern), " "); btf.IsTypeName(typ) {
+		return listTypes(k, typ, verbose)
+	}
 	if b == nil {
 		b = noBinaries{}
 	}

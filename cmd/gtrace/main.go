@@ -8,7 +8,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -96,7 +95,7 @@ func (c *command) run(args []string) int {
 	}
 	kernel := btf.NewKernel(kernelOptions(o, c.getenv))
 	if o.listing {
-		return c.list(o.search, o.verbose, kernel, o.target.PID)
+		return c.listing(o, env, kernel)
 	}
 	noProgram := !o.haveProg && o.script == ""
 	interactive := o.interactive || (noProgram && isTerminal(c.stdin))
@@ -240,21 +239,15 @@ func (c *command) runError(err error, verbose bool) {
 }
 
 // list prints the probes matching a pattern (-l), with their arguments
-// (-lv), as bpftrace does.
+// (-lv), as bpftrace does; for "struct NAME" (or union, enum) the kernel
+// types matching it, with their definitions (-lv).
 func (c *command) list(pattern string, verbose bool, kernel *btf.Kernel, pid int) int {
 	probes, err := gtrace.ListProcess(pattern, verbose, kernel, pid)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ERROR: %v\n", err)
 		return 1
 	}
-	w := bufio.NewWriter(c.stdout)
-	defer w.Flush()
-	for _, p := range probes {
-		fmt.Fprintln(w, p.Name)
-		for _, a := range p.Args {
-			fmt.Fprintln(w, "    "+a)
-		}
-	}
+	c.printListed(probes)
 	return 0
 }
 
