@@ -198,7 +198,7 @@ func (r *repl) runEntry(entry string) {
 // dotCommands are the REPL's commands, with their help.
 var dotCommands = []struct{ name, args, help string }{
 	{".help", "", "show this help"},
-	{".list", "[PATTERN] [-v]", "list probes matching PATTERN, with their arguments with -v"},
+	{".list", "[PATTERN] [-v]", "list probes (or kernel types: struct NAME) matching PATTERN, with -v their arguments (definitions)"},
 	{".set", "NAME VALUE", "set a config variable, e.g. .set max_strlen 128"},
 	{".last", "", "run the last program again"},
 	{".quit", "", "leave (also Ctrl-D)"},
@@ -228,14 +228,18 @@ func (r *repl) dotCommand(line string) (quit bool) {
 			fmt.Fprintf(stdout, "    %-22s %s\n", strings.TrimSpace(d.name+" "+d.args), d.help)
 		}
 	case ".list":
-		pattern, verbose := "", false
+		// The words other than -v make the pattern: "struct path" is
+		// one.
+		var words []string
+		verbose := false
 		for _, a := range f[1:] {
 			if a == "-v" {
 				verbose = true
 			} else {
-				pattern = a
+				words = append(words, a)
 			}
 		}
+		pattern := strings.Join(words, " ")
 		r.cmd.list(pattern, verbose, r.kernel, r.opts.target.PID)
 	case ".set":
 		if len(f) < 3 {

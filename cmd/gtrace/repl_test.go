@@ -197,6 +197,9 @@ func TestREPL(t *testing.T) {
 	s.send(".list tracepoint:syscalls:sys_enter_getppid" + keyEnter)
 	s.expect("tracepoint:syscalls:sys_enter_getppid\r\n")
 	s.expect("gtrace> ")
+	s.send(".list struct path -v" + keyEnter)
+	s.expect("vmlinux: struct path {\r\n\tstruct vfsmount *mnt;\r\n")
+	s.expect("gtrace> ")
 
 	s.send(".quit" + keyEnter)
 	<-s.done
@@ -209,7 +212,7 @@ func TestREPL(t *testing.T) {
 	s.expect("gtrace> ")
 	s.send(keyUp)
 	s.expect(".quit")
-	s.send(keyUp + keyUp + keyUp)
+	s.send(keyUp + keyUp + keyUp + keyUp)
 	s.expect(`BEGIN { @s = str(curtask->comm); exit(); }`)
 	s.send(keyCtrlU + ".quit" + keyEnter)
 	<-s.done
