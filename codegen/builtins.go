@@ -60,6 +60,7 @@ func init() {
 		},
 		"comm": func(c *compiler, e *lang.Ident) val { return c.viaMemory(e) },
 		"args": func(c *compiler, e *lang.Ident) val { return val{t: e.Type(), reg: c.ctx} },
+		"ctx":  func(c *compiler, e *lang.Ident) val { return val{t: e.Type(), reg: c.ctx} },
 		"probe": func(c *compiler, e *lang.Ident) val {
 			return val{t: e.Type(), konst: true, imm: int64(c.obj.probeID(e.Probe.Name))}
 		},

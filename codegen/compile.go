@@ -61,6 +61,7 @@ func Compile(prog *lang.Program, sources map[string]string, opts Options) (*Obje
 		return nil, err
 	}
 	obj.addScratchMap()
+	obj.addSeqFormatsMap()
 	if len(obj.Programs) > obj.Config.MaxBPFProgs {
 		return nil, fmt.Errorf("the script needs %d BPF programs, more than max_bpf_progs (%d)", len(obj.Programs), obj.Config.MaxBPFProgs)
 	}

@@ -21,6 +21,7 @@ var checkedHelpers = map[asm.BuiltinFunc]string{
 	asm.FnSendSignal:       "send_signal",
 	asm.FnSendSignalThread: "send_signal_thread",
 	asm.FnDPath:            "d_path",
+	asm.FnSeqPrintf:        "seq_printf",
 }
 
 // readHelpers are the helpers only -kk checks: a failed read leaves zeros,

@@ -46,6 +46,7 @@ const (
 	opParam                       // dst = parameter imm of a callback (R1+imm at entry)
 	opFuncPtr                     // dst = address of the function named mapRef
 	opKernelVar                   // dst = address of the kernel variable whose vmlinux BTF id is imm
+	opMapValue                    // dst = address of byte imm of the value of the array map mapRef's first entry
 )
 
 // inst is one IR instruction.
@@ -86,7 +87,7 @@ func (in *inst) uses() []vreg {
 func (in *inst) def() vreg {
 	switch in.op {
 	case opMovImm, opMov, opALU, opALUImm, opNeg, opLoad, opFrameAddr, opFrameLoad, opMapPtr, opCall, opSignExt, opCtx,
-		opParam, opFuncPtr, opKernelVar:
+		opParam, opFuncPtr, opKernelVar, opMapValue:
 		return in.dst
 	}
 	return 0
@@ -200,6 +201,15 @@ func (b *builder) call(fn asm.BuiltinFunc, args ...vreg) vreg {
 	return r
 }
 
+// mapValue loads the address of byte off of the value of the first entry
+// of an array map (ldimm64 with BPF_PSEUDO_MAP_VALUE): a constant address
+// the verifier knows, as read-only strings need.
+func (b *builder) mapValue(name string, off int) vreg {
+	r := b.reg()
+	b.emit(inst{op: opMapValue, dst: r, mapRef: name, imm: int64(off)})
+	return r
+}
+
 // kernelVar loads the address of a kernel variable, by its BTF id in
 // vmlinux (ldimm64 with BPF_PSEUDO_BTF_ID): for a per-CPU variable, a
 // per-CPU pointer for bpf_this_cpu_ptr and bpf_per_cpu_ptr.
@@ -298,6 +308,8 @@ func (in inst) String() string {
 		return fmt.Sprintf("  %s = func %s", r(in.dst), in.mapRef)
 	case opKernelVar:
 		return fmt.Sprintf("  %s = kernel var btf#%d", r(in.dst), in.imm)
+	case opMapValue:
+		return fmt.Sprintf("  %s = map %s value %+d", r(in.dst), in.mapRef, in.imm)
 	}
 	return "?"
 }

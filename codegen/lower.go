@@ -484,7 +484,7 @@ func (b *builder) deadCode() {
 func pure(op opcode) bool {
 	switch op {
 	case opMovImm, opMov, opALU, opALUImm, opNeg, opLoad, opFrameAddr, opFrameLoad, opMapPtr, opSignExt,
-		opParam, opFuncPtr, opKernelVar:
+		opParam, opFuncPtr, opKernelVar, opMapValue:
 		return true
 	}
 	return false

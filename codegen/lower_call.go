@@ -203,12 +203,13 @@ func layout(a *Action, args []lang.Expr) {
 // send events of their own, which must come first: records reach user
 // space in the order they were reserved. Such arguments, and the ones
 // before them (evaluation stays left to right), are evaluated before the
-// record is reserved.
+// record is reserved; so are those that read an iterator's context, which
+// may end the probe (probe_iter.go).
 func (c *compiler) event(a *Action, args []lang.Expr) {
 	layout(a, args)
 	early := 0
 	for i, e := range args {
-		if runsStatements(e) {
+		if runsStatements(e) || c.readsIterCtx(e) {
 			early = i + 1
 		}
 	}
@@ -277,6 +278,10 @@ func (c *compiler) send(a *Action, fill func(rec mem)) {
 }
 
 func (c *compiler) printf(e *lang.Call) {
+	if c.inIterator() {
+		c.seqPrintf(e)
+		return
+	}
 	c.event(&Action{Kind: ActPrintf, Format: e.Format, Pos: e.Span}, e.Args[1:])
 }
 

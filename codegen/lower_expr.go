@@ -741,7 +741,11 @@ func (c *compiler) field(e *lang.FieldExpr) val {
 	if !isScalar(t) {
 		return val{t: t, inMem: true, m: m}
 	}
-	return val{t: t, reg: c.readScalar(m, t, e.Bitfield)}
+	r := c.readScalar(m, t, e.Bitfield)
+	if m.space == lang.AddrCtx && c.inIterator() {
+		c.iterField(r)
+	}
+	return val{t: t, reg: r}
 }
 
 // locate returns where the value of a field, element or dereference

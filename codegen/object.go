@@ -43,6 +43,11 @@ type Object struct {
 	// stackLen is set when the script takes len() of a stack: stack
 	// values then hold their number of frames (stacks.go).
 	stackLen bool
+	// seqFormats holds the formats of iterator probes' printf calls,
+	// each NUL-terminated, at the offsets seqFormatOff gives
+	// (probe_iter.go).
+	seqFormats   []byte
+	seqFormatOff map[string]int
 }
 
 // Program is one BPF program and where it attaches.

@@ -20,6 +20,9 @@ type programKind struct {
 	arg func(c *compiler, e *lang.Ident) (val, bool)
 	// attachTo names the kernel function a tracing program attaches to.
 	attachTo bool
+	// iterator marks BPF iterators (probe_iter.go): a context field that
+	// reads NULL ends the probe, printf writes to the seq_file.
+	iterator bool
 }
 
 // programKinds is the table of probe kinds code generation supports, by

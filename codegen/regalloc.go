@@ -480,6 +480,8 @@ func (b *builder) emitMachine(phys map[vreg]asm.Register, v4 bool) []minst {
 			add(asm.StoreImm(asm.RFP, in.off, in.imm, in.size))
 		case opMapPtr:
 			add(asm.LoadMapPtr(p(in.dst), 0).WithReference(in.mapRef))
+		case opMapValue:
+			add(asm.LoadMapValue(p(in.dst), 0, uint32(in.imm)).WithReference(in.mapRef))
 		case opKernelVar:
 			// BPF_PSEUDO_BTF_ID (3); the second half's imm, the BTF
 			// object's fd, is 0 for vmlinux.

@@ -25,7 +25,7 @@ var builtinTypes = map[string]*Type{
 
 // probeBuiltins are the builtins whose meaning depends on the probe or
 // the kernel.
-var probeBuiltins = map[string]bool{"args": true, "retval": true, "probe": true, "curtask": true, "func": true}
+var probeBuiltins = map[string]bool{"args": true, "retval": true, "probe": true, "curtask": true, "func": true, "ctx": true}
 
 // isBuiltinIdent reports whether a bare identifier names a builtin, for
 // the parser's cast disambiguation: (pid)*2 is a product, not a cast.
@@ -74,6 +74,8 @@ func (c *checker) ident(e *Ident) *Type {
 		return IntType(64, false)
 	case "func":
 		return c.funcBuiltin(e)
+	case "ctx":
+		return c.ctxBuiltin(e)
 	case "probe":
 		if len(c.variant.Points) == 1 {
 			e.Probe = c.variant.Points[0]

@@ -163,7 +163,9 @@ type checker struct {
 	variant *Variant
 	scope   *scope
 	loops   int
-	nvars   int
+	// fors counts the enclosing for loops, whose bodies run in callbacks.
+	fors  int
+	nvars int
 
 	// C definitions in the script: struct types by name ("struct S") and
 	// #define constants.
@@ -353,6 +355,7 @@ func (c *checker) expandProbes() error {
 		total += len(p.Points)
 	}
 	errs = append(errs, c.duplicateNames()...)
+	errs = append(errs, c.iterAlone()...)
 	if err := errs.Err(); err != nil {
 		return err
 	}

@@ -213,7 +213,9 @@ func (c *checker) loopBody(s *ForStmt, t *Type) {
 	c.push()
 	s.Decl = c.declare(s.Var.Name, t, s, true)
 	c.loops++
+	c.fors++
 	c.block(s.Body)
+	c.fors--
 	c.loops--
 	c.pop()
 }

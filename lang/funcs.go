@@ -163,15 +163,20 @@ func checkPrintf(c *checker, call *Call) *Type {
 		return nil
 	}
 	var kinds []printf.ArgKind
+	var types []*Type
 	for _, a := range call.Args[1:] {
 		t := c.materialize(a, c.expr(a), maxPrintedStruct)
 		if t == nil {
 			return nil
 		}
 		kinds = append(kinds, printfKind(t))
+		types = append(types, t)
 	}
 	if err := f.Check(call.Name, kinds); err != nil {
 		c.errorf(call, "%v", err)
+		return nil
+	}
+	if call.Name == "printf" && c.variant != nil && c.pointKind().Name == "iter" && !c.seqPrintf(call, f, types) {
 		return nil
 	}
 	call.Format = f

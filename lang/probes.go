@@ -55,6 +55,11 @@ type ProbePoint struct {
 	Provider   string
 	Semaphore  uint64
 	USDTArgs   []USDTArg
+
+	// Pin is where an iterator probe's link is pinned (iter:task:NAME,
+	// probe_iter.go): an absolute path in the BPF file system, empty when
+	// the iterator is read instead.
+	Pin string
 }
 
 // ProbeKind describes one kind of probe to the checker: how its attach

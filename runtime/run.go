@@ -200,7 +200,13 @@ func Run(ctx context.Context, obj *codegen.Object, opts Options) (Result, error)
 			r.finish()
 			return r.result, err
 		}
-		err := r.loop(ctx)
+		var err error
+		if it, pt := r.iterator(); it != nil {
+			// An iterator runs once, to its end (attach_iter.go).
+			err = r.runIter(ctx, it, pt)
+		} else {
+			err = r.loop(ctx)
+		}
 		stopSignals()
 		if err != nil {
 			r.detach()
