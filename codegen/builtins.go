@@ -59,12 +59,26 @@ func init() {
 			return val{t: e.Type(), reg: r}
 		},
 		"comm": func(c *compiler, e *lang.Ident) val { return c.viaMemory(e) },
-		"args": func(c *compiler, e *lang.Ident) val { return val{t: e.Type(), reg: c.ctx} },
+		"args": lowerArgs,
 		"ctx":  func(c *compiler, e *lang.Ident) val { return val{t: e.Type(), reg: c.ctx} },
 		"probe": func(c *compiler, e *lang.Ident) val {
 			return val{t: e.Type(), konst: true, imm: int64(c.obj.probeID(e.Probe.Name))}
 		},
 	}
+}
+
+// lowerArgs lowers `args`: the context, or where the kind builds the
+// struct (once in the probe, in its prologue; again in a loop's body,
+// which has a frame of its own).
+func lowerArgs(c *compiler, e *lang.Ident) val {
+	k := programKinds[c.v.Points[0].Kind]
+	if k.args == nil {
+		return val{t: e.Type(), reg: c.ctx}
+	}
+	if c.owner == nil && c.argsMem != nil {
+		return val{t: e.Type(), reg: c.addr(*c.argsMem)}
+	}
+	return val{t: e.Type(), reg: c.addr(k.args(c))}
 }
 
 // probeID returns the value of `probe` for a point's name.

@@ -48,6 +48,10 @@ type compiler struct {
 	scratch    frameAlloc
 	scratchReg vreg
 	scratchKey int
+
+	// argsMem is where the prologue built the struct `args` points to,
+	// for kinds that build it (uprobes); nil otherwise.
+	argsMem *mem
 }
 
 type loopLabels struct{ brk, cont int }
@@ -164,6 +168,10 @@ func (c *compiler) lowerProgram() error {
 		}
 	}
 	c.allocVars(nil)
+	if k := programKinds[c.v.Points[0].Kind]; k.args != nil && c.v.Args != nil {
+		m := k.args(c)
+		c.argsMem = &m
+	}
 	if c.v.Pred != nil {
 		body := c.b.newLabel()
 		c.cond(c.v.Pred, body, c.exit)

@@ -19,7 +19,7 @@ import (
 // and the process id.
 
 func init() {
-	programKinds["uprobe"] = programKind{progType: ebpf.Kprobe, userSpace: true, arg: userProbeArg(false)}
+	programKinds["uprobe"] = programKind{progType: ebpf.Kprobe, userSpace: true, arg: userProbeArg(false), args: uprobeArgs}
 	programKinds["uretprobe"] = programKind{progType: ebpf.Kprobe, userSpace: true, arg: userProbeArg(true)}
 	programKinds["usdt"] = programKind{progType: ebpf.Kprobe, userSpace: true, arg: usdtArg}
 	calls["usym"] = lowerUsym
@@ -61,6 +61,23 @@ func userProbeArg(ret bool) func(c *compiler, e *lang.Ident) (val, bool) {
 		}
 		return c.userSymbol(e.Type(), addr), true
 	}
+}
+
+// uprobeArgs builds the struct `args` points to in a uprobe (typed from
+// DWARF by the checker): one 64-bit slot per parameter, holding the
+// argument register of its position; a narrower parameter is the slot's
+// low bytes.
+func uprobeArgs(c *compiler) mem {
+	n := c.v.Args.Size / 8
+	m := c.temp(max(c.v.Args.Size, 8))
+	for i := 0; i < n; i++ {
+		off, ok := ptRegsArg(hostArch(), i)
+		if !ok {
+			panic(fmt.Sprintf("codegen: args: parameter %d is not passed in a register on %s", i, hostArch()))
+		}
+		c.store(m.plus(8*i), c.b.load(c.ctx, off, asm.DWord, false), asm.DWord)
+	}
+	return m
 }
 
 // userSymbol builds a user symbol value (func, usym()): the address,

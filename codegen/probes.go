@@ -18,6 +18,10 @@ type programKind struct {
 	userSpace bool
 	// arg lowers kind-specific builtins; it reports false for others.
 	arg func(c *compiler, e *lang.Ident) (val, bool)
+	// args, when set, builds the struct `args` points to in BPF memory
+	// (uprobes: from the argument registers) and returns where; without
+	// it, `args` is the context.
+	args func(c *compiler) mem
 	// attachTo names the kernel function a tracing program attaches to.
 	attachTo bool
 	// iterator marks BPF iterators (probe_iter.go): a context field that

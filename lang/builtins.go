@@ -86,6 +86,11 @@ func (c *checker) ident(e *Ident) *Type {
 			c.errorf(e, "The args builtin can only be used with tracepoint, rawtracepoint, fentry, fexit and uprobe probes (%s used here)", kind.Name)
 			return nil
 		}
+		if kind.Name == "uprobe" && len(c.variant.Args.Fields) == 0 {
+			// No parameters in DWARF (or none gtrace can name).
+			c.errorf(e, "Cannot read function parameters")
+			return nil
+		}
 		return PointerTo(c.variant.Args, AddrCtx)
 	case "retval":
 		if !kind.Retval {

@@ -385,10 +385,10 @@ func asError(err error, s Span) *Error {
 // program; a body that uses `probe` gets one program per point so that the
 // name is a constant.
 func (c *checker) makeVariants(p *Probe) error {
-	usesArgs, usesProbe := scanBuiltins(p)
+	usesArgs, usesRetval, usesProbe := scanBuiltins(p)
 	p.Variants = nil
 	for _, pt := range p.Points {
-		if usesArgs {
+		if usesArgs || usesRetval && probeKinds[pt.Kind].Retval {
 			if err := c.pointArgs(pt); err != nil {
 				return err
 			}
@@ -460,14 +460,16 @@ func argsEqual(a, b *Type) bool {
 	return true
 }
 
-// scanBuiltins reports whether a probe mentions args or probe.
-func scanBuiltins(p *Probe) (usesArgs, usesProbe bool) {
+// scanBuiltins reports whether a probe mentions args, retval or probe.
+func scanBuiltins(p *Probe) (usesArgs, usesRetval, usesProbe bool) {
 	walk(p, func(n Node) {
 		if id, ok := n.(*Ident); ok {
 			switch id.Name {
-			case "args", "retval":
-				// fexit's retval is typed from the same prototype.
+			case "args":
 				usesArgs = true
+			case "retval":
+				// fexit's retval is typed from the same prototype.
+				usesRetval = true
 			case "probe":
 				usesProbe = true
 			}

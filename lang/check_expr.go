@@ -450,7 +450,13 @@ func (c *checker) field(e *FieldExpr) *Type {
 		c.errorf(e, "Can not access field '%s' on expression of type '%s'", e.Name, t)
 		return nil
 	}
-	f, ok := c.member(st, e.Name, e)
+	var f Field
+	var ok bool
+	if c.isUprobeArgs(st) {
+		f, ok = c.uprobeParam(st, e)
+	} else {
+		f, ok = c.member(st, e.Name, e)
+	}
 	if !ok {
 		return nil
 	}
@@ -574,6 +580,9 @@ func (c *checker) resolveTypeSpec(ts *TypeSpec) *Type {
 	case c.cstructs[ts.Name] != nil:
 		t = c.cstructs[ts.Name].WithSpace(c.defaultSpace())
 	default:
+		if t = c.dwarfStruct(ts.Name, ts); t != nil {
+			break
+		}
 		if t = c.kernelType(ts.Name, ts); t == nil {
 			return nil
 		}

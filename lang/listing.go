@@ -21,6 +21,10 @@ type Listed struct {
 	// "vmlinux" or a module.
 	Definition string
 	BTF        string
+	// Warning is a warning gtrace -l prints on stderr with the entry
+	// ("No DWARF found for ..., cannot show parameter info"); empty for
+	// none.
+	Warning string
 }
 
 // String returns the entry as gtrace -l prints it, ending in a newline:

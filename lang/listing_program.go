@@ -82,6 +82,10 @@ func (c *checker) listPoint(p *ProbePoint, verbose bool) (Listed, bool) {
 		}
 	}
 	l := Listed{Name: name}
+	if verbose && p.Kind == "uprobe" {
+		// The parameters, from the binary's DWARF.
+		l.Args, l.Warning = listParams(c.binaries(), p.Target, p.Func)
+	}
 	if verbose && kind.List != nil {
 		// The arguments, as the pattern listing finds them for this
 		// one name.

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"debug/dwarf"
 	"errors"
 	"fmt"
 	"sort"
@@ -41,6 +42,30 @@ type Binaries interface {
 	// virtual address and size, and whether the binary is position
 	// independent (loaded at an address chosen at run time).
 	Symbol(path, name string) (addr, size uint64, pie bool, err error)
+	// FuncParams returns the parameters of a function (by its symbol
+	// name) as the DWARF debugging information of a binary, or of its
+	// separate debug file, describes them, in order. hasDWARF is false
+	// when there is no such information; a function it does not
+	// describe has no parameters. It is only called when a script uses
+	// a uprobe's args or lists uprobes verbosely.
+	FuncParams(path, fn string) (params []DWARFParam, hasDWARF bool, err error)
+	// LineAddress returns the virtual address of the statement at line
+	// (and column, 0 for any) of a source file, from a binary's DWARF
+	// line table, for uprobe:binary@file:line[:col]. hasDWARF is false
+	// when the binary has no DWARF; err says why the line has no
+	// address otherwise.
+	LineAddress(path, file string, line, col uint64) (addr uint64, hasDWARF bool, err error)
+	// StructType returns a struct or union by name ("struct point") as
+	// a binary's DWARF defines it, nil when it does not (or the binary
+	// has no DWARF). Casts and sizeof in uprobes ask for it.
+	StructType(path, name string) (dwarf.Type, error)
+}
+
+// DWARFParam is a function parameter as DWARF describes it.
+type DWARFParam struct {
+	// Name is empty for an unnamed parameter.
+	Name string
+	Type dwarf.Type
 }
 
 // UserFunc is a function symbol of a user-space binary.
@@ -104,7 +129,7 @@ type USDTArg struct {
 
 func init() {
 	registerProbeKind(&ProbeKind{Name: "uprobe", Aliases: []string{"u"}, NumArgs: maxUserArgs, UserSpace: true,
-		Expand: expandUprobe("uprobe", false), ListUser: listUprobes("uprobe")})
+		Expand: expandUprobe("uprobe", false), ArgsType: uprobeArgs, ListUser: listUprobes("uprobe")})
 	registerProbeKind(&ProbeKind{Name: "uretprobe", Aliases: []string{"ur"}, Retval: true, UserSpace: true,
 		Expand: expandUprobe("uretprobe", true), ListUser: listUprobes("uretprobe")})
 }
@@ -132,6 +157,13 @@ func (noBinaries) USDTProbes(string) ([]USDTProbe, error) { return nil, errNoBin
 func (noBinaries) Symbol(string, string) (uint64, uint64, bool, error) {
 	return 0, 0, false, errNoBinaries
 }
+func (noBinaries) FuncParams(string, string) ([]DWARFParam, bool, error) {
+	return nil, false, errNoBinaries
+}
+func (noBinaries) LineAddress(string, string, uint64, uint64) (uint64, bool, error) {
+	return 0, false, errNoBinaries
+}
+func (noBinaries) StructType(string, string) (dwarf.Type, error) { return nil, nil }
 
 // uprobeSpec is a parsed uprobe attach point.
 type uprobeSpec struct {
@@ -202,6 +234,13 @@ func parseUprobe(c *checker, ap *AttachPoint, kind string, ret bool, parts []str
 
 func expandUprobe(kind string, ret bool) func(*checker, *AttachPoint, []string) ([]*ProbePoint, error) {
 	return func(c *checker, ap *AttachPoint, parts []string) ([]*ProbePoint, error) {
+		if target, file, ok := splitSourceLocation(c.binaries(), parts); ok {
+			loc, err := parseSourceLocation(ap, ret, target, file, parts[1:])
+			if err != nil {
+				return nil, err
+			}
+			return c.expandSourceLine(ap, kind, loc)
+		}
 		s, err := parseUprobe(c, ap, kind, ret, parts)
 		if err != nil {
 			return nil, err
@@ -328,7 +367,7 @@ func withoutParams(name string) string {
 // listUprobes lists a binary's functions: the pattern is binary:function
 // (or function alone with a traced process).
 func listUprobes(kind string) func(b Binaries, pattern string, verbose bool) ([]Listed, error) {
-	return func(b Binaries, pattern string, _ bool) ([]Listed, error) {
+	return func(b Binaries, pattern string, verbose bool) ([]Listed, error) {
 		target, fn, ok := strings.Cut(pattern, ":")
 		cpp := false
 		if rest, found := strings.CutPrefix(fn, "cpp:"); found {
@@ -358,6 +397,7 @@ func listUprobes(kind string) func(b Binaries, pattern string, verbose bool) ([]
 				return nil, err
 			}
 			seen := map[string]bool{}
+			warned := false
 			for _, f := range funcs {
 				if seen[f.Name] || !s.match(f) {
 					continue
@@ -370,7 +410,17 @@ func listUprobes(kind string) func(b Binaries, pattern string, verbose bool) ([]
 				case cpp:
 					name = kind + ":" + path + ":cpp:" + f.Name
 				}
-				out = append(out, Listed{Name: name})
+				l := Listed{Name: name}
+				if verbose && kind == "uprobe" {
+					// Parameters from DWARF, as the newest bpftrace
+					// lists them (not for uretprobes).
+					var warn string
+					l.Args, warn = listParams(b, path, f.Name)
+					if warn != "" && !warned {
+						l.Warning, warned = warn, true
+					}
+				}
+				out = append(out, l)
 			}
 		}
 		sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })

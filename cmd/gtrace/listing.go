@@ -44,7 +44,13 @@ func (c *command) listing(o *options, env *environment, kernel *btf.Kernel) int 
 func (c *command) printListed(listed []lang.Listed) {
 	w := bufio.NewWriter(c.stdout)
 	defer w.Flush()
+	warned := map[string]bool{}
 	for _, l := range listed {
+		if l.Warning != "" && !warned[l.Warning] {
+			warned[l.Warning] = true
+			w.Flush()
+			fmt.Fprintf(c.stderr, "WARNING: %s\n", l.Warning)
+		}
 		w.WriteString(l.String())
 	}
 }

@@ -5,7 +5,10 @@
 // the xz-compressed MiniDebugInfo in .gnu_debugdata and from separate
 // debug files found by build ID or .gnu_debuglink; the segments that
 // map virtual addresses to file offsets; and the USDT probes described
-// by .note.stapsdt notes, with their argument locations. It resolves
+// by .note.stapsdt notes, with their argument locations; and, only when
+// asked, the DWARF debugging information of a binary or of its separate
+// debug file: function parameters and struct types (uprobe args) and line
+// tables (uprobes on source lines). It resolves
 // library names (libc) the way the dynamic loader does, through
 // /etc/ld.so.cache and the standard directories, and programs through
 // PATH; for a traced process (-p) it looks through /proc/PID/root and

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"iter"
 	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/ianlancetaylor/demangle"
 	"github.com/ulikunitz/xz"
@@ -59,6 +61,11 @@ type Binary struct {
 	objects  map[string]Func
 	segments []segment
 	notes    []usdtNote
+
+	// The DWARF data (dwarf.go), read on first use.
+	dwarfOnce sync.Once
+	dwarf     *debugInfo
+	dwarfErr  error
 }
 
 // openBinary reads an ELF file's symbols, segments and USDT notes.
@@ -265,26 +272,7 @@ const debugDir = "/usr/lib/debug"
 // .gnu_debuglink names, next to the binary, in .debug/ beside it or
 // under /usr/lib/debug, when its CRC matches.
 func debugFileSymbols(f *elf.File, path string) []elf.Symbol {
-	var candidates []string
-	if id := buildID(f); len(id) > 1 {
-		h := fmt.Sprintf("%x", id)
-		candidates = append(candidates, debugDir+"/.build-id/"+h[:2]+"/"+h[2:]+".debug")
-	}
-	link, crc, hasLink := debugLink(f)
-	if hasLink {
-		dir := path[:strings.LastIndexByte(path, '/')+1]
-		candidates = append(candidates, dir+link, dir+".debug/"+link, debugDir+dir+link)
-	}
-	for i, c := range candidates {
-		if c == path {
-			continue
-		}
-		if i > 0 || !strings.Contains(c, "/.build-id/") {
-			// A file found by name must be the right one.
-			if sum, err := fileCRC(c); err != nil || sum != crc {
-				continue
-			}
-		}
+	for c := range debugFileCandidates(f, path) {
 		df, err := elf.Open(c)
 		if err != nil {
 			continue
@@ -296,6 +284,38 @@ func debugFileSymbols(f *elf.File, path string) []elf.Symbol {
 		}
 	}
 	return nil
+}
+
+// debugFileCandidates yields the files that may be a binary's separate
+// debug file, in the order debugFileSymbols tries them; a file found by
+// name only when its CRC matches.
+func debugFileCandidates(f *elf.File, path string) iter.Seq[string] {
+	var candidates []string
+	if id := buildID(f); len(id) > 1 {
+		h := fmt.Sprintf("%x", id)
+		candidates = append(candidates, debugDir+"/.build-id/"+h[:2]+"/"+h[2:]+".debug")
+	}
+	link, crc, hasLink := debugLink(f)
+	if hasLink {
+		dir := path[:strings.LastIndexByte(path, '/')+1]
+		candidates = append(candidates, dir+link, dir+".debug/"+link, debugDir+dir+link)
+	}
+	return func(yield func(string) bool) {
+		for i, c := range candidates {
+			if c == path {
+				continue
+			}
+			if i > 0 || !strings.Contains(c, "/.build-id/") {
+				// A file found by name must be the right one.
+				if sum, err := fileCRC(c); err != nil || sum != crc {
+					continue
+				}
+			}
+			if !yield(c) {
+				return
+			}
+		}
+	}
 }
 
 // buildID returns the GNU build ID note's bytes.
