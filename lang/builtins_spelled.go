@@ -164,9 +164,8 @@ func probeTypeName(k *ProbeKind) string {
 }
 
 // configFields are the config variables config() reports, in the newest
-// bpftrace's words, with their values in gtrace's configuration. The
-// newest's use_blazesym, show_debug_info, unstable_import_statement and
-// unstable_dw_ustack have no gtrace setting and are left out.
+// bpftrace's words and order, with their values in gtrace's
+// configuration.
 var configFields = []struct {
 	name string
 	get  func(c *Config) any
@@ -174,6 +173,8 @@ var configFields = []struct {
 	{"cpp_demangle", func(c *Config) any { return c.CppDemangle }},
 	{"lazy_symbolication", func(c *Config) any { return c.LazySymbolication }},
 	{"print_maps_on_exit", func(c *Config) any { return c.PrintMapsOnExit }},
+	{"use_blazesym", func(c *Config) any { return c.UseBlazesym }},
+	{"show_debug_info", func(c *Config) any { return c.ShowDebugInfo }},
 	{"log_size", func(c *Config) any { return c.LogSize }},
 	{"max_bpf_progs", func(c *Config) any { return c.MaxBPFProgs }},
 	{"max_cat_bytes", func(c *Config) any { return c.MaxCatBytes }},
@@ -183,8 +184,10 @@ var configFields = []struct {
 	{"on_stack_limit", func(c *Config) any { return c.OnStackLimit }},
 	{"perf_rb_pages", func(c *Config) any { return c.PerfRbPages }},
 	{"str_trunc_trailer", func(c *Config) any { return c.StrTruncTrailer }},
+	{"unstable_import_statement", func(c *Config) any { return c.UnstableImportStatement.String() }},
 	{"unstable_tseries", func(c *Config) any { return c.UnstableTSeries.String() }},
 	{"unstable_typeinfo", func(c *Config) any { return c.UnstableTypeinfo.String() }},
+	{"unstable_dw_ustack", func(c *Config) any { return c.UnstableDwUstack.String() }},
 	{"missing_probes", func(c *Config) any { return c.MissingProbes }},
 	{"stack_mode", func(c *Config) any { return c.StackMode }},
 	{"license", func(c *Config) any { return c.License }},

@@ -3,6 +3,7 @@ package lang
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -286,6 +287,10 @@ func (c *checker) config() error {
 		seen = true
 		for _, e := range cb.Entries {
 			name := ConfigName(e.Name)
+			if slices.Contains(DeprecatedConfig, name) {
+				c.warnAt(e.Span, name+" is deprecated and has no effect")
+				continue
+			}
 			if c.opts.EnvSet[name] {
 				continue
 			}

@@ -35,28 +35,43 @@ type Config struct {
 	// UnstableTypeinfo allows typeinfo() (unstable_typeinfo), refused
 	// unless enabled, as in the newest bpftrace.
 	UnstableTypeinfo Unstable
+	// The newest bpftrace's settings gtrace accepts and checks but that
+	// change nothing in it: unstable_import_statement (imports inside
+	// blocks, which gtrace does not have), unstable_dw_ustack (dw_ustack,
+	// not implemented), use_blazesym and show_debug_info (symbolization
+	// with blazesync, which gtrace does not use).
+	UnstableImportStatement, UnstableDwUstack Unstable
+	UseBlazesym, ShowDebugInfo                bool
 }
+
+// DeprecatedConfig are the config variables the newest bpftrace no longer
+// has: a config block that sets one gets the warning "NAME is deprecated
+// and has no effect".
+var DeprecatedConfig = []string{"symbol_source", "max_type_res_iterations", "unstable_addr",
+	"unstable_import", "unstable_macro", "unstable_map_decl"}
 
 // DefaultConfig returns bpftrace's defaults.
 func DefaultConfig() Config {
 	return Config{
-		MaxStrlen:         64,
-		MaxMapKeys:        4096,
-		MaxProbes:         512,
-		MaxBPFProgs:       512,
-		PerfRbPages:       64,
-		StackMode:         "bpftrace",
-		UnstableTypeinfo:  UnstableError,
-		PrintMapsOnExit:   true,
-		MissingProbes:     "error",
-		StrTruncTrailer:   "..", // the newest bpftrace's (0.17 has none)
-		LogSize:           1000000,
-		MaxCatBytes:       10240,
-		CppDemangle:       true,
-		CacheUserSymbols:  "PER_PROGRAM",
-		LazySymbolication: false,
-		OnStackLimit:      32,
-		License:           "GPL",
+		MaxStrlen:        64,
+		MaxMapKeys:       4096,
+		MaxProbes:        512,
+		MaxBPFProgs:      512,
+		PerfRbPages:      64,
+		StackMode:        "bpftrace",
+		UnstableTypeinfo: UnstableError,
+
+		UnstableImportStatement: UnstableError,
+		PrintMapsOnExit:         true,
+		MissingProbes:           "error",
+		StrTruncTrailer:         "..", // the newest bpftrace's (0.17 has none)
+		LogSize:                 1000000,
+		MaxCatBytes:             10240,
+		CppDemangle:             true,
+		CacheUserSymbols:        "PER_PROGRAM",
+		LazySymbolication:       false,
+		OnStackLimit:            32,
+		License:                 "GPL",
 	}
 }
 
@@ -129,6 +144,8 @@ var configVars = map[string]configVar{
 	"cache_user_symbols": enumVar(func(c *Config) *string { return &c.CacheUserSymbols }, "PER_PROGRAM", "PER_PID", "NONE"),
 	"print_maps_on_exit": boolVar(func(c *Config) *bool { return &c.PrintMapsOnExit }),
 	"cpp_demangle":       boolVar(func(c *Config) *bool { return &c.CppDemangle }),
+	"use_blazesym":       boolVar(func(c *Config) *bool { return &c.UseBlazesym }),
+	"show_debug_info":    boolVar(func(c *Config) *bool { return &c.ShowDebugInfo }),
 	"lazy_symbolication": boolVar(func(c *Config) *bool { return &c.LazySymbolication }),
 	"str_trunc_trailer": {set: func(c *Config, v string) error {
 		c.StrTruncTrailer = v

@@ -342,6 +342,10 @@ func TestFunctionArgumentWarnings(t *testing.T) {
 		// Not a function, but the same kind of check: the newest bpftrace
 		// warns about a declared map nothing uses.
 		{`let @a = percpuhash(1); BEGIN { }`, `stdin:1:1-24: Unused map: @a`},
+		// Config variables the newest bpftrace dropped, and those it
+		// has that change nothing in gtrace.
+		{`config = { unstable_map_decl=enable; symbol_source = x } BEGIN { }`, "stdin:1:12-36: unstable_map_decl is deprecated and has no effect\nstdin:1:38-55: symbol_source is deprecated and has no effect"},
+		{`config = { unstable_dw_ustack=error; unstable_import_statement=warn; use_blazesym=true; show_debug_info=0 } BEGIN { }`, ``},
 		{`BEGIN { @a[1] = 1; has_key(@a, 1); }`, `stdin:1:20-35: Return value discarded.`},
 		{`BEGIN { @a[1] = 1; _ = has_key(@a, 1); $x = 1; $x++; delete(@a, 1); }`, ``},
 		{`BEGIN { $v = 300; let $x: uint8 = $v; }`, `stdin:1:35-37: Expression of type: int64 being cast to type: uint8. This may cause unexpected results. Use an explicit cast to suppress this warning.`},

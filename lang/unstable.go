@@ -42,6 +42,8 @@ func unstableVar(field func(c *Config) *Unstable) configVar {
 func init() {
 	configVars["unstable_tseries"] = unstableVar(func(c *Config) *Unstable { return &c.UnstableTSeries })
 	configVars["unstable_typeinfo"] = unstableVar(func(c *Config) *Unstable { return &c.UnstableTypeinfo })
+	configVars["unstable_import_statement"] = unstableVar(func(c *Config) *Unstable { return &c.UnstableImportStatement })
+	configVars["unstable_dw_ustack"] = unstableVar(func(c *Config) *Unstable { return &c.UnstableDwUstack })
 }
 
 // unstable checks the use of an unstable feature at n: an error when its
