@@ -643,6 +643,9 @@ func (c *compiler) unary(e *lang.Unary) val {
 }
 
 func (c *compiler) ternary(e *lang.Ternary) val {
+	if e.Chosen != nil {
+		return c.value(e.Chosen)
+	}
 	t := e.Type()
 	tl, fl, done := c.b.newLabel(), c.b.newLabel(), c.b.newLabel()
 	if t.Kind == lang.KindNone {

@@ -419,11 +419,14 @@ type IncDec struct {
 	X      Expr
 }
 
-// Ternary is cond ? a : b.
+// Ternary is cond ? a : b, or the expression if (cond) { a } else { b }.
 type Ternary struct {
 	Span
 	typed
 	Cond, Then, Else Expr
+	// Chosen is set by Check for `if comptime (cond) { a } else { b }`:
+	// the branch the condition takes, the only one checked and compiled.
+	Chosen Expr
 }
 
 // Tuple is (a, b, ...).

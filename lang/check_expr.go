@@ -397,6 +397,9 @@ func (c *checker) incDec(e *IncDec) *Type {
 }
 
 func (c *checker) ternary(e *Ternary) *Type {
+	if call, ok := e.Cond.(*Call); ok && call.Name == "comptime" {
+		return c.comptimeTernary(e, call)
+	}
 	ct := c.expr(e.Cond)
 	c.requireCond(e.Cond, ct)
 	a, b := c.expr(e.Then), c.expr(e.Else)

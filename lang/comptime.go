@@ -368,3 +368,29 @@ func (c *checker) comptimeIf(s *IfStmt, call *Call) {
 	}
 	c.block(taken)
 }
+
+// comptimeTernary checks the expression `if comptime (cond) { a } else
+// { b }`: only the branch the condition takes, which becomes its value
+// (Chosen). The final pass makes both branches that one, so that nothing
+// walks the other.
+func (c *checker) comptimeTernary(e *Ternary, call *Call) *Type {
+	t := c.expr(call.Args[0])
+	if t == nil {
+		return nil
+	}
+	k, ok := c.eval(call.Args[0])
+	if !ok || k.kind == constString || k.kind == constRecord {
+		c.errorf(call, "Unable to resolve comptime expression")
+		return nil
+	}
+	chosen := e.Then
+	if k.i == 0 {
+		chosen = e.Else
+	}
+	if c.final {
+		e.Cond = &BoolLit{Span: call.Span, Value: k.i != 0}
+		c.expr(e.Cond)
+		e.Then, e.Else, e.Chosen = chosen, chosen, chosen
+	}
+	return c.expr(chosen)
+}

@@ -153,14 +153,9 @@ func (x *macroExpander) instantiate(m *Macro, args []Expr, at Span) Expr {
 	x.depth++
 	rewriteExprs(reflect.ValueOf(body), x.expand)
 	x.depth--
-	block := &BlockExpr{Span: at, Block: body}
-	if n := len(body.Stmts); n > 0 {
-		if s, ok := body.Stmts[n-1].(*ExprStmt); ok && s.Op == "" && !s.Semi {
-			block.Value = s.X
-			body.Stmts = body.Stmts[:n-1]
-		}
-	}
-	return block
+	// The body's value, as a block expression's: a last expression, or a
+	// block or an if ending in values.
+	return &BlockExpr{Span: at, Block: body, Value: blockValue(body)}
 }
 
 // substituteTypeSpecs replaces the parameters the parser read as type
