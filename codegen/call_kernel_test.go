@@ -1,7 +1,6 @@
 package codegen_test
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -87,10 +86,7 @@ func TestKernelFuncsVerifier(t *testing.T) {
 				t.Logf("v4=%v: this kernel refuses %s", v4, c.src)
 				continue
 			}
-			var ve *ebpf.VerifierError
-			if errors.As(err, &ve) {
-				err = fmt.Errorf("%w\n%+v\n%s", err, ve, obj.Dump())
-			}
+			err = codegen.WithVerifierLog(err, obj)
 			t.Errorf("v4=%v %s:\n%v", v4, c.src, err)
 		}
 	}

@@ -1,8 +1,6 @@
 package codegen_test
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -70,10 +68,7 @@ func TestPidNSVerifier(t *testing.T) {
 				}
 				coll, err := ebpf.NewCollection(obj.CollectionSpec())
 				if err != nil {
-					var ve *ebpf.VerifierError
-					if errors.As(err, &ve) {
-						err = fmt.Errorf("%w\n%+v\n%s", err, ve, obj.Dump())
-					}
+					err = codegen.WithVerifierLog(err, obj)
 					t.Errorf("ns=%v v4=%v %s:\n%v", ns, v4, src, err)
 					continue
 				}

@@ -69,10 +69,7 @@ func TestSkbOutputVerifier(t *testing.T) {
 		case errors.Is(err, unix.EPERM):
 			t.Logf("v4=%v: this kernel refuses fentry programs: %v", v4, err)
 		default:
-			var ve *ebpf.VerifierError
-			if errors.As(err, &ve) {
-				err = fmt.Errorf("%w\n%+v\n%s", err, ve, obj.Dump())
-			}
+			err = codegen.WithVerifierLog(err, obj)
 			t.Errorf("v4=%v: %v", v4, err)
 		}
 		tp := cs.Copy()
@@ -84,10 +81,7 @@ func TestSkbOutputVerifier(t *testing.T) {
 		}
 		coll, err = ebpf.NewCollection(tp)
 		if err != nil {
-			var ve *ebpf.VerifierError
-			if errors.As(err, &ve) {
-				err = fmt.Errorf("%w\n%+v\n%s", err, ve, obj.Dump())
-			}
+			err = codegen.WithVerifierLog(err, obj)
 			t.Errorf("v4=%v, as tp_btf: %v", v4, err)
 			continue
 		}

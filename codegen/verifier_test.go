@@ -65,6 +65,17 @@ func TestVerifierAccepts(t *testing.T) {
 	verify(t, verifierScripts, lang.CheckOptions{Params: []string{"param"}})
 }
 
+// WithVerifierLog adds to a load error the verifier's log and obj's
+// instructions, when the verifier refused a program. Exported for the
+// package's external tests.
+func WithVerifierLog(err error, obj *Object) error {
+	var ve *ebpf.VerifierError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("%w\n%+v\n%s", err, ve, obj.Dump())
+	}
+	return err
+}
+
 // verify checks, compiles (with and without the v4 instructions) and
 // loads each script into the kernel verifier. opts gets the kernel's
 // types and, unless it has one, the default configuration.
@@ -89,10 +100,7 @@ func verify(t *testing.T, scripts []string, opts lang.CheckOptions) {
 			}
 			coll, err := ebpf.NewCollection(obj.CollectionSpec())
 			if err != nil {
-				var ve *ebpf.VerifierError
-				if errors.As(err, &ve) {
-					err = fmt.Errorf("%w\n%+v\n%s", err, ve, obj.Dump())
-				}
+				err = WithVerifierLog(err, obj)
 				t.Errorf("v4=%v %s:\n%v", v4, src, err)
 				continue
 			}

@@ -338,22 +338,30 @@ func typeNames(t *Type) (base, full string) {
 	return full, full
 }
 
+// comptimeCond evaluates the condition `comptime (cond)` of an if,
+// reporting it when it is not known while compiling.
+func (c *checker) comptimeCond(call *Call) (cond, ok bool) {
+	if c.expr(call.Args[0]) == nil {
+		return false, false
+	}
+	v, known := c.constBool(call.Args[0])
+	if !known {
+		c.errorf(call, "Unable to resolve comptime expression")
+	}
+	return v, known
+}
+
 // comptimeIf checks `if comptime (cond) { ... } else { ... }`: only the
 // branch the condition takes is checked and compiled, so the other may
 // use types or maps this script does not have. The final pass rewrites
 // the statement into `if true { taken branch }`.
 func (c *checker) comptimeIf(s *IfStmt, call *Call) {
-	t := c.expr(call.Args[0])
-	if t == nil {
-		return
-	}
-	k, ok := c.eval(call.Args[0])
-	if !ok || k.kind == constString || k.kind == constRecord {
-		c.errorf(call, "Unable to resolve comptime expression")
+	cond, ok := c.comptimeCond(call)
+	if !ok {
 		return
 	}
 	taken := s.Then
-	if k.i == 0 {
+	if !cond {
 		taken = &Block{Span: s.Span}
 		if s.Else != nil && s.Else.If != nil {
 			taken.Stmts = []Stmt{s.Else.If}
@@ -374,21 +382,16 @@ func (c *checker) comptimeIf(s *IfStmt, call *Call) {
 // (Chosen). The final pass makes both branches that one, so that nothing
 // walks the other.
 func (c *checker) comptimeTernary(e *Ternary, call *Call) *Type {
-	t := c.expr(call.Args[0])
-	if t == nil {
-		return nil
-	}
-	k, ok := c.eval(call.Args[0])
-	if !ok || k.kind == constString || k.kind == constRecord {
-		c.errorf(call, "Unable to resolve comptime expression")
+	cond, ok := c.comptimeCond(call)
+	if !ok {
 		return nil
 	}
 	chosen := e.Then
-	if k.i == 0 {
+	if !cond {
 		chosen = e.Else
 	}
 	if c.final {
-		e.Cond = &BoolLit{Span: call.Span, Value: k.i != 0}
+		e.Cond = &BoolLit{Span: call.Span, Value: cond}
 		c.expr(e.Cond)
 		e.Then, e.Else, e.Chosen = chosen, chosen, chosen
 	}

@@ -165,30 +165,32 @@ func (c *checker) cPointer(typ string, space AddrSpace) *Type {
 }
 
 // cIntType types the integer type names that appear in tracepoint
-// formats, with their x86-64/arm64 sizes; nil for other names. (A switch
-// rather than a map: nothing to build at start-up.)
+// formats and C headers, with their x86-64/arm64 sizes: the kernel's
+// typedefs, then the C spellings namedType knows; nil for other names
+// (void among them). (A switch rather than a map: nothing to build at
+// start-up.)
 func cIntType(name string) *Type {
 	switch name {
-	case "char", "signed char", "s8", "__s8":
+	case "s8", "__s8":
 		return IntType(8, true)
-	case "unsigned char", "u8", "__u8":
+	case "u8", "__u8":
 		return IntType(8, false)
-	case "short", "s16", "__s16":
+	case "s16", "__s16":
 		return IntType(16, true)
-	case "unsigned short", "u16", "__u16", "umode_t":
+	case "u16", "__u16", "umode_t":
 		return IntType(16, false)
-	case "int", "s32", "__s32", "pid_t", "key_serial_t", "clockid_t", "timer_t", "mqd_t", "rwf_t", "key_t":
+	case "s32", "__s32", "pid_t", "key_serial_t", "clockid_t", "timer_t", "mqd_t", "rwf_t", "key_t":
 		return IntType(32, true)
-	case "unsigned int", "unsigned", "u32", "__u32", "uid_t", "gid_t", "qid_t", "dev_t", "gfp_t", "fmode_t":
+	case "u32", "__u32", "uid_t", "gid_t", "qid_t", "dev_t", "gfp_t", "fmode_t":
 		return IntType(32, false)
-	case "long", "long long", "s64", "__s64", "ssize_t", "off_t", "loff_t", "time_t":
+	case "s64", "__s64", "ssize_t", "off_t", "loff_t", "time_t":
 		return IntType(64, true)
-	case "unsigned long", "unsigned long long", "u64", "__u64", "size_t", "aio_context_t":
+	case "u64", "__u64", "size_t", "aio_context_t":
 		return IntType(64, false)
-	case "bool":
-		return TypeBool
+	case "void":
+		return nil
 	}
-	return nil
+	return namedType(name)
 }
 
 func arrayOfBytes(n int) *Type {
